@@ -1,0 +1,102 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Every library here is one concept of the system; the executable only wires them together.
+let package = Package(
+    name: "TaoStream",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "taostream", targets: ["TaoStream"]),
+        .library(name: "Model", targets: ["Model"]),
+        .library(name: "StreamServer", targets: ["StreamServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+    ],
+    targets: [
+        // hiredis is used only as the RESP parser and command formatter; no pkg-config on purpose
+        // (its .pc file adds a flag SwiftPM refuses).
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+
+        .target(
+            name: "TaoRedis",
+            dependencies: [
+                "CHiredis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "TaoStore",
+            dependencies: [
+                "Model",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TaoConfiguration",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Model",
+            dependencies: []
+        ),
+        .target(
+            name: "StreamServer",
+            dependencies: [
+                "Model", "TaoRedis", "TaoStore", "TaoConfiguration",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "TaoStream",
+            dependencies: [
+                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "StreamServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Starts real redis-server and PostgreSQL processes for the tests.
+        .target(
+            name: "TestHarness",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestHarness"
+        ),
+        .testTarget(name: "TaoRedisTests", dependencies: ["TaoRedis", "TestHarness"]),
+        .testTarget(name: "TaoStoreTests", dependencies: ["TaoStore", "TestHarness"]),
+        .testTarget(name: "TaoConfigurationTests", dependencies: ["TaoConfiguration"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model"]),
+        .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "TestHarness",
+            .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "TaoStreamTests", dependencies: ["TaoStream", "TestHarness"]),
+    ]
+)

@@ -1,0 +1,49 @@
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The PostgreSQL connection pool, run as a service so it shuts down with the process.
+public final class Database: Service, Sendable {
+    public let configuration: DatabaseConfiguration
+    public let client: PostgresClient
+    let logger: Logger
+
+    public init(configuration: DatabaseConfiguration, logger: Logger = Logger(label: "taostream.db")) {
+        self.configuration = configuration
+        self.client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    public func run() async {
+        await client.run()
+    }
+
+    /// Opens and closes one connection, so start-up can fail with a clear line instead of the pool
+    /// retrying quietly in the background.
+    public func checkReachable() async throws(StoreError) {
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration.connectionConfiguration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw .unreachable(url: configuration.redactedURL, reason: Self.explain(error))
+        }
+    }
+
+    /// Server messages say what is wrong (missing database, bad password); PSQLError's own
+    /// description hides them on purpose, so dig them out.
+    static func explain(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying {
+                if let io = underlying as? IOError, io.errnoCode == 111 { return "connection refused" }
+                if let connection = underlying as? NIOConnectionError, let first = connection.connectionErrors.first {
+                    if let io = first.error as? IOError, io.errnoCode == 111 { return "connection refused" }
+                    return "\(first.error)"
+                }
+                return "\(underlying)"
+            }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+}

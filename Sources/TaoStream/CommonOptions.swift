@@ -1,0 +1,56 @@
+import ArgumentParser
+import Logging
+import TaoConfiguration
+import TaoRedis
+import TaoStore
+
+/// Options every long-running command shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("redis-url"), help: "Redis URL (TAOSTREAM_REDIS_URL). Default redis://127.0.0.1:6379/0")
+    var redisURL: String?
+
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (TAOSTREAM_DATABASE_URL). Default postgres://taostream@127.0.0.1:5432/taostream")
+    var databaseURL: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (TAOSTREAM_LOG_LEVEL)")
+    var logLevel: String?
+
+    static let defaultRedisURL = "redis://127.0.0.1:6379/0"
+    static let defaultDatabaseURL = "postgres://taostream@127.0.0.1:5432/taostream"
+
+    /// Loads settings and sets up logging once for the process.
+    func load() throws -> SettingsSource {
+        let source = try SettingsSource.load()
+        let level = try source.logLevel(flag: logLevel)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return source
+    }
+
+    func redis(_ source: SettingsSource) throws -> RedisConfiguration {
+        let url = source.string("TAOSTREAM_REDIS_URL", flag: redisURL, default: Self.defaultRedisURL)
+        do {
+            return try RedisConfiguration(url: url)
+        } catch {
+            throw ConfigurationError(
+                setting: "TAOSTREAM_REDIS_URL", origin: redisURL != nil ? .flag("redis-url") : source.lookup("TAOSTREAM_REDIS_URL")?.origin,
+                problem: error.description, fix: "Example: redis://:password@127.0.0.1:6379/0"
+            )
+        }
+    }
+
+    func database(_ source: SettingsSource) throws -> DatabaseConfiguration {
+        let url = source.string("TAOSTREAM_DATABASE_URL", flag: databaseURL, default: Self.defaultDatabaseURL)
+        do {
+            return try DatabaseConfiguration(url: url)
+        } catch {
+            throw ConfigurationError(
+                setting: "TAOSTREAM_DATABASE_URL", origin: databaseURL != nil ? .flag("database-url") : source.lookup("TAOSTREAM_DATABASE_URL")?.origin,
+                problem: error.description, fix: "Example: postgres://taostream:secret@127.0.0.1:5432/taostream"
+            )
+        }
+    }
+}

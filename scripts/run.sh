@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian machine to a running TaoStream: installs what is missing,
+# builds, starts local Redis and PostgreSQL (unless already running) and runs the service.
+# Extra arguments go to `taostream serve`; settings come from TAOSTREAM_* or .env (see README).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh
+swift build -c release --product taostream
+while IFS= read -r line; do
+    name="${line%%=*}"
+    # Settings given by the operator win over the local defaults.
+    [ -n "${!name:-}" ] || export "$line"
+done < <(bash scripts/local-services.sh)
+exec "$root/.build/release/taostream" serve "$@"
