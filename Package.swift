@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "taostream", targets: ["TaoStream"]),
         .library(name: "Model", targets: ["Model"]),
+        .library(name: "ChainWatcher", targets: ["ChainWatcher"]),
         .library(name: "StreamServer", targets: ["StreamServer"]),
     ],
     dependencies: [
@@ -61,11 +62,20 @@ let package = Package(
             dependencies: []
         ),
         .target(
+            name: "ChainWatcher",
+            dependencies: [
+                "Model", "TaoRedis", "TaoStore", "TaoConfiguration",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "StreamServer",
             dependencies: [
                 "Model", "TaoRedis", "TaoStore", "TaoConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -95,8 +105,10 @@ let package = Package(
         .testTarget(name: "TaoStoreTests", dependencies: ["TaoStore", "TestHarness"]),
         .testTarget(name: "TaoConfigurationTests", dependencies: ["TaoConfiguration"]),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
-        .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "TestHarness",
-            .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "ChainWatcherTests", dependencies: ["ChainWatcher", "TestHarness"]),
+        .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")]),
         .testTarget(name: "TaoStreamTests", dependencies: ["TaoStream", "TestHarness"]),
     ]
 )

@@ -6,7 +6,7 @@ import TaoRedis
 struct HealthController: Sendable {
     let redis: RedisClient
 
-    func register(in router: Router<BasicRequestContext>) {
+    func register(in router: Router<StreamRequestContext>) {
         router.get("health") { _, _ in try await self.check() }
     }
 

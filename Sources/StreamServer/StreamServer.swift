@@ -1,23 +1,68 @@
 import Hummingbird
-import NIOCore
+import HummingbirdWSCompression
+import HummingbirdWebSocket
 import Logging
+import Model
+import NIOCore
+import ServiceLifecycle
 import TaoRedis
 import TaoStore
 
-/// The public face of TaoStream: HTTP endpoints now, WebSocket streams on the same port.
-public enum StreamServer {
-    /// The application, ready to run as a service.
-    public static func makeApplication(
+/// The public face of TaoStream: WebSocket streams at `/ws`, the legacy REST endpoint, health and
+/// metrics, all on one port.
+public struct StreamServer: Sendable {
+    public let application: Application<RouterResponder<StreamRequestContext>>
+    let feed: UpdateFeed
+    let drainer: ConnectionDrainer
+    public let metrics: ServerMetrics
+
+    /// The services to run, in service-group order (see ``ConnectionDrainer`` for why it is last).
+    public var services: [any Service] { [feed, application, drainer] }
+
+    public init(
         settings: StreamServerSettings,
         redis: RedisClient,
         tokens: TokenStore,
         logger: Logger,
+        metrics: ServerMetrics = ServerMetrics(),
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        let router = Router()
-        HealthController(redis: redis).register(in: router)
-        return Application(
-            router: router,
+    ) {
+        let router = UpdateRouter()
+        let registry = ConnectionRegistry()
+        let snapshots = SnapshotReader(redis: redis, layout: settings.layout)
+        let changeLog = ChangeLog(redis: redis, layout: settings.layout)
+        let authenticator = TokenAuthenticator(store: tokens)
+        let services = SessionServices(
+            limits: settings.limits, router: router, snapshots: snapshots, changeLog: changeLog, metrics: metrics, logger: logger
+        )
+        self.metrics = metrics
+        self.feed = UpdateFeed(
+            redis: settings.redis, router: router, changeLog: changeLog, registry: registry, layout: settings.layout,
+            metrics: metrics, logger: logger
+        )
+        self.drainer = ConnectionDrainer(registry: registry, timeout: settings.limits.drainTimeout, logger: logger)
+
+        let httpRouter = Router(context: StreamRequestContext.self)
+        HealthController(redis: redis).register(in: httpRouter)
+        MetricsController(metrics: metrics, registry: registry).register(in: httpRouter)
+        LegacyDividendsController(authenticator: authenticator, snapshots: snapshots).register(in: httpRouter)
+
+        let webSocketRouter = Router(context: StreamRequestContext.self)
+        WebSocketEndpoint(services: services, authenticator: authenticator, registry: registry).register(in: webSocketRouter)
+
+        let limits = settings.limits
+        self.application = Application(
+            router: httpRouter,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: webSocketRouter,
+                configuration: .init(ws: .init(
+                    maxFrameSize: limits.maxFrameBytes,
+                    // No context takeover keeps compression memory per connection small, which
+                    // matters at ten thousand connections more than the last few percent of ratio.
+                    extensions: [.perMessageDeflate(maxWindow: 12, noContextTakeover: true, maxDecompressedFrameSize: limits.maxFrameBytes, minFrameSizeToCompress: 512)],
+                    autoPing: .enabled(timePeriod: limits.pingInterval)
+                ))
+            ),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "taostream"),
             onServerRunning: onServerRunning,
             logger: logger

@@ -1,3 +1,4 @@
+import Model
 import TaoConfiguration
 import TaoRedis
 import TaoStore
@@ -8,11 +9,56 @@ public struct StreamServerSettings: Sendable {
     public var port: Int
     public var redis: RedisConfiguration
     public var database: DatabaseConfiguration
+    public var layout: RedisLayout
+    public var limits: ConnectionLimits
 
-    public init(host: String, port: Int, redis: RedisConfiguration, database: DatabaseConfiguration) {
+    public init(
+        host: String, port: Int, redis: RedisConfiguration, database: DatabaseConfiguration,
+        layout: RedisLayout = RedisLayout(), limits: ConnectionLimits = ConnectionLimits()
+    ) {
         self.host = host
         self.port = port
         self.redis = redis
         self.database = database
+        self.layout = layout
+        self.limits = limits
     }
+}
+
+/// What one connection may do. Defaults suit browsers and bots; operators tune them per deployment.
+public struct ConnectionLimits: Sendable, Equatable {
+    /// Open connections one token may hold at once (TAOSTREAM_MAX_CONNECTIONS_PER_TOKEN).
+    public var connectionsPerToken: Int = 32
+    /// Subscriptions one connection may hold (TAOSTREAM_MAX_SUBSCRIPTIONS).
+    public var subscriptionsPerConnection: Int = 64
+    /// Client messages per second, with bursts of twice that (TAOSTREAM_MESSAGES_PER_SECOND).
+    public var messagesPerSecond: Int = 20
+    /// Largest client message answered with an error rather than a close (TAOSTREAM_MAX_MESSAGE_BYTES).
+    public var maxMessageBytes: Int = 16 * 1024
+    /// Frames beyond this close the connection with 1009 before they are read whole.
+    public var maxFrameBytes: Int = 1 << 20
+    /// Protocol errors tolerated per minute before the connection is closed with 4004.
+    public var errorsPerMinute: Int = 20
+    /// Time a connection without an Authorization header has to send `auth` (TAOSTREAM_AUTH_TIMEOUT).
+    public var authenticationTimeout: Duration = .seconds(5)
+    /// A connection with no subscription that sends nothing this long is closed with 4005.
+    public var idleTimeout: Duration = .seconds(300)
+    /// WebSocket ping period; a peer that misses a pong is disconnected (TAOSTREAM_PING_INTERVAL).
+    public var pingInterval: Duration = .seconds(30)
+    /// Updates queued for one client before the slow-client policy applies (TAOSTREAM_QUEUE_LIMIT).
+    public var queueLimit: Int = 1024
+    public var slowClientPolicy: SlowClientPolicy = .conflate
+    /// How long a graceful shutdown waits for queued messages to drain before closing with 1001.
+    public var drainTimeout: Duration = .seconds(5)
+
+    public init() {}
+}
+
+/// What happens to a client that reads slower than updates arrive.
+public enum SlowClientPolicy: String, Sendable, Equatable {
+    /// Keep only the newest queued update per (kind, netuid, hotkey): a dividend's latest value is
+    /// all a client needs, so it catches up without the queue growing past the number of keys.
+    case conflate
+    /// Close the connection with 4003; the client reconnects and recovers with `since`.
+    case close
 }

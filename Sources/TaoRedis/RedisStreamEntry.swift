@@ -22,6 +22,11 @@ public struct RedisStreamEntry: Sendable, Equatable {
         return RedisStreamEntry(id: id, fields: try RedisClient.pairs(values, command: command))
     }
 
+    /// The first entry of an XRANGE/XREVRANGE reply, or nil when it is empty.
+    public static func parseFirst(_ reply: RESPValue) throws(RedisError) -> RedisStreamEntry? {
+        try parseList(reply, command: "XRANGE").first
+    }
+
     static func parseList(_ reply: RESPValue, command: String) throws(RedisError) -> [RedisStreamEntry] {
         if reply.isNull { return [] }
         guard let entries = reply.array else { throw .unexpectedReply(command: command, reply: reply.description) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Model
 import Logging
 import ServiceLifecycle
 import StreamServer
@@ -25,7 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
             host: source.string("TAOSTREAM_HTTP_HOST", flag: host, default: "127.0.0.1"),
             port: try source.integer("TAOSTREAM_HTTP_PORT", flag: port, flagName: "port", default: 8080, range: 1...65535),
             redis: try options.redis(source),
-            database: try options.database(source)
+            database: try options.database(source),
+            layout: RedisLayout(prefix: source.string("TAOSTREAM_REDIS_PREFIX", default: "taostream")),
+            limits: try ConnectionLimits(source)
         )
         let logger = Logger(label: "taostream.serve")
 
@@ -35,16 +38,13 @@ struct ServeCommand: AsyncParsableCommand {
         let database = Database(configuration: settings.database, logger: Logger(label: "taostream.db"))
         try await database.checkReachable()
 
-        let application = StreamServer.makeApplication(
-            settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger
-        )
+        let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger)
         let migrate = MigrationService(database: database, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: database),
                 .init(service: migrate, successTerminationBehavior: .ignore),
-                .init(service: application),
-            ],
+            ] + server.services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

@@ -1,35 +1,28 @@
-import Hummingbird
-import HummingbirdTesting
-import Logging
-import StreamServer
-import TaoRedis
-import TaoStore
-import TestHarness
+import Foundation
 import Testing
 
-@Suite("GET /health")
+@Suite("GET /health and /metrics", .timeLimit(.minutes(1)))
 struct HealthTests {
     @Test func readyOnlyWhileRedisAnswers() async throws {
-        let redisServer = try await RedisServer.start()
-        defer { Task { await redisServer.shutdown() } }
-        let redisConfiguration = try RedisConfiguration(url: redisServer.url)
-        let redis = RedisClient(configuration: redisConfiguration)
-        let database = Database(configuration: try DatabaseConfiguration(url: "postgres://unused@127.0.0.1:1/unused"))
-        let settings = StreamServerSettings(host: "127.0.0.1", port: 0, redis: redisConfiguration, database: database.configuration)
-        let app = StreamServer.makeApplication(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: Logger(label: "test"))
+        let fixture = try await ServerFixture.start()
+        defer { Task { await fixture.shutdown() } }
+        let url = "http://127.0.0.1:\(fixture.port)/health"
+        #expect(try await status(url, token: nil) == 200)
+        #expect(try await fetch(url).contains("\"status\":\"ok\""))
+        await fixture.redisServer.stop()
+        #expect(try await status(url, token: nil) == 503)
+        #expect(try await fetch(url).contains("connection refused"))
+        try await fixture.redisServer.start()
+        #expect(try await status(url, token: nil) == 200)
+    }
 
-        try await app.test(.live) { client in
-            try await client.execute(uri: "/health", method: .get) { response in
-                #expect(response.status == .ok)
-                #expect(response.headers[.contentType] == "application/json")
-                #expect(String(buffer: response.body).contains("\"status\":\"ok\""))
-            }
-            await redisServer.stop()
-            try await client.execute(uri: "/health", method: .get) { response in
-                #expect(response.status == .serviceUnavailable)
-                #expect(String(buffer: response.body).contains("connection refused"))
-            }
-        }
-        await redis.close()
+    @Test func metricsAreExposedForPrometheus() async throws {
+        let fixture = try await ServerFixture.start()
+        defer { Task { await fixture.shutdown() } }
+        let socket = try await fixture.connect()
+        _ = try await socket.next(type: "welcome")
+        let text = try await fetch("http://127.0.0.1:\(fixture.port)/metrics")
+        #expect(text.contains("taostream_connections 1"))
+        #expect(text.contains("# TYPE taostream_update_latency_seconds histogram"))
     }
 }

@@ -38,6 +38,12 @@ public final class ChildProcess: Sendable {
         let output = logFile ?? "/dev/null"
         posix_spawn_file_actions_addopen(&fileActions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
+        // Only stdin, stdout and stderr: an inherited descriptor (a build lock, a listening socket)
+        // would otherwise stay open in a server that outlives this process.
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap(Int32.init) where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&fileActions, descriptor)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -24,6 +24,7 @@ public actor StreamRecorder<Element: Sendable> {
 
     public struct Timeout: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// The first element matching `predicate`; the elements before it are dropped.

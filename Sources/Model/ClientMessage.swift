@@ -1,0 +1,33 @@
+/// A message from a client, after validation.
+public enum ClientMessage: Sendable, Equatable {
+    /// Authenticate with a bearer token (browsers cannot set the upgrade's Authorization header).
+    case auth(token: String)
+    /// Start receiving updates that match the filter, after a snapshot (or a replay `since` an offset).
+    case subscribe(DividendFilter, since: StreamOffset?)
+    case unsubscribe(subscription: String)
+    /// A one-off snapshot, without subscribing.
+    case query(DividendFilter)
+    case ping
+
+    /// The `type` value of each message.
+    public var type: String {
+        switch self {
+        case .auth: return "auth"
+        case .subscribe: return "subscribe"
+        case .unsubscribe: return "unsubscribe"
+        case .query: return "query"
+        case .ping: return "ping"
+        }
+    }
+}
+
+/// A client message with the `id` its reply echoes.
+public struct ClientRequest: Sendable, Equatable {
+    public var id: MessageID?
+    public var message: ClientMessage
+
+    public init(id: MessageID?, message: ClientMessage) {
+        self.id = id
+        self.message = message
+    }
+}

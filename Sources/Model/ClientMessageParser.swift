@@ -1,0 +1,141 @@
+import Foundation
+
+/// Turns a text frame into a ``ClientRequest``, or a ``ProtocolError`` that says exactly what is
+/// wrong. Unknown fields are refused: a misspelt `netUid` would otherwise widen a subscription to
+/// every subnet without a word.
+public struct ClientMessageParser: Sendable {
+    public init() {}
+
+    public func parse(_ bytes: some Collection<UInt8>) throws(ProtocolError) -> ClientRequest {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch {
+            throw ProtocolError(.malformedJSON, "the message is not valid JSON")
+        }
+        guard case .object(let object) = value else {
+            throw ProtocolError(.malformedJSON, "a message must be a JSON object, got \(value.typeName)")
+        }
+        var fields = MessageFields(object)
+        let id = try fields.id()
+        do throws(ProtocolError) {
+            let type = try fields.requiredString("type")
+            let message: ClientMessage
+            switch type {
+            case "auth":
+                message = .auth(token: try fields.requiredString("token"))
+            case "subscribe":
+                let filter = try fields.filter()
+                let since = try fields.offset("since")
+                message = .subscribe(filter, since: since)
+            case "unsubscribe":
+                message = .unsubscribe(subscription: try fields.requiredString("subscription"))
+            case "query":
+                message = .query(try fields.filter())
+            case "ping":
+                message = .ping
+            default:
+                throw ProtocolError(.unknownType, "unknown message type '\(type)'; expected one of auth, subscribe, unsubscribe, query, ping")
+            }
+            try fields.rejectUnknown(type: type)
+            return ClientRequest(id: id, message: message)
+        } catch var error {
+            error.id = id
+            throw error
+        }
+    }
+}
+
+extension ClientMessageParser {
+    /// A filter from loose fields (the legacy REST endpoint's query string), checked like a message's.
+    public func parseFilter(_ object: [String: JSONValue], context: String) throws(ProtocolError) -> DividendFilter {
+        var fields = MessageFields(object)
+        let filter = try fields.filter()
+        try fields.rejectUnknown(type: context)
+        return filter
+    }
+}
+
+/// The fields of one message, consumed one by one so the leftovers are the unknown ones.
+struct MessageFields {
+    private var remaining: [String: JSONValue]
+
+    init(_ object: [String: JSONValue]) { remaining = object }
+
+    mutating func id() throws(ProtocolError) -> MessageID? {
+        guard let value = remaining.removeValue(forKey: "id") else { return nil }
+        switch value {
+        case .string(let text) where text.count <= 128: return .string(text)
+        case .integer(let number): return .number(number)
+        default: throw ProtocolError(.invalidField, "'id' must be a string of at most 128 characters or an integer")
+        }
+    }
+
+    mutating func requiredString(_ name: String) throws(ProtocolError) -> String {
+        guard let value = remaining.removeValue(forKey: name) else {
+            throw ProtocolError(name == "type" ? .unknownType : .invalidField, "'\(name)' is missing")
+        }
+        guard case .string(let text) = value, !text.isEmpty else {
+            throw ProtocolError(name == "type" ? .unknownType : .invalidField, "'\(name)' must be a non-empty string, got \(value.typeName)")
+        }
+        return text
+    }
+
+    mutating func netuid() throws(ProtocolError) -> UInt16? {
+        guard let value = remaining.removeValue(forKey: "netuid"), value != .null else { return nil }
+        switch value {
+        case .integer(let number) where (0...Int64(UInt16.max)).contains(number):
+            return UInt16(number)
+        default:
+            let shown: String
+            switch value {
+            case .integer(let n): shown = String(n)
+            case .unsigned(let n): shown = String(n)
+            default: shown = value.typeName
+            }
+            throw ProtocolError(.invalidNetuid, "'netuid' must be an integer from 0 to 65535, got \(shown)")
+        }
+    }
+
+    mutating func hotkey() throws(ProtocolError) -> String? {
+        guard let value = remaining.removeValue(forKey: "hotkey"), value != .null else { return nil }
+        guard case .string(let text) = value else {
+            throw ProtocolError(.invalidHotkey, "'hotkey' must be an SS58 address string, got \(value.typeName)")
+        }
+        return try HotkeyAddress.validate(text)
+    }
+
+    mutating func kinds() throws(ProtocolError) -> Set<DividendKind>? {
+        guard let value = remaining.removeValue(forKey: "kinds"), value != .null else { return nil }
+        guard case .array(let items) = value, !items.isEmpty else {
+            throw ProtocolError(.invalidKind, "'kinds' must be a non-empty array of map names such as \"AlphaDividendsPerSubnet\"")
+        }
+        var kinds = Set<DividendKind>()
+        for item in items {
+            guard case .string(let name) = item else {
+                throw ProtocolError(.invalidKind, "'kinds' must hold strings, got \(item.typeName)")
+            }
+            let kind = DividendKind(rawValue: name)
+            guard kind.isValidName else { throw ProtocolError(.invalidKind, "'\(name)' is not a dividend map name") }
+            kinds.insert(kind)
+        }
+        return kinds
+    }
+
+    mutating func filter() throws(ProtocolError) -> DividendFilter {
+        DividendFilter(netuid: try netuid(), hotkey: try hotkey(), kinds: try kinds())
+    }
+
+    mutating func offset(_ name: String) throws(ProtocolError) -> StreamOffset? {
+        guard let value = remaining.removeValue(forKey: name), value != .null else { return nil }
+        guard case .string(let text) = value, let offset = StreamOffset(text) else {
+            throw ProtocolError(.invalidOffset, "'\(name)' must be an offset string like \"4812345-0\", as updates carry it")
+        }
+        return offset
+    }
+
+    func rejectUnknown(type: String) throws(ProtocolError) {
+        guard let name = remaining.keys.sorted().first else { return }
+        throw ProtocolError(.invalidField, "'\(name)' is not a field of '\(type)'")
+    }
+}

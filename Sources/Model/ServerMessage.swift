@@ -1,0 +1,122 @@
+/// A message from the server. Replies carry the `id` of the message they answer.
+public enum ServerMessage: Sendable, Equatable, Encodable {
+    case welcome(Welcome)
+    case subscribed(Subscribed)
+    case unsubscribed(id: MessageID?, subscription: String)
+    case snapshot(id: MessageID?, entries: [DividendEntry], offset: StreamOffset?)
+    case update(DividendChange)
+    case pong(id: MessageID?)
+    case error(ProtocolError)
+
+    public struct Welcome: Sendable, Equatable, Encodable {
+        public var id: MessageID?
+        public var tokenID: String
+        public var scopes: [Scope]
+        public var limits: Limits
+
+        public init(id: MessageID?, tokenID: String, scopes: [Scope], limits: Limits) {
+            self.id = id
+            self.tokenID = tokenID
+            self.scopes = scopes
+            self.limits = limits
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, scopes, limits
+            case tokenID = "token_id"
+        }
+    }
+
+    /// The limits a connection lives under, so clients can stay inside them.
+    public struct Limits: Sendable, Equatable, Encodable {
+        public var maxSubscriptions: Int
+        public var maxMessageBytes: Int
+        public var messagesPerSecond: Int
+
+        public init(maxSubscriptions: Int, maxMessageBytes: Int, messagesPerSecond: Int) {
+            self.maxSubscriptions = maxSubscriptions
+            self.maxMessageBytes = maxMessageBytes
+            self.messagesPerSecond = messagesPerSecond
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case maxSubscriptions = "max_subscriptions"
+            case maxMessageBytes = "max_message_bytes"
+            case messagesPerSecond = "messages_per_second"
+        }
+    }
+
+    public struct Subscribed: Sendable, Equatable, Encodable {
+        public var id: MessageID?
+        public var subscription: String
+        public var filter: DividendFilter
+        /// Current values; empty when the subscription resumed with a replay.
+        public var snapshot: [DividendEntry]
+        /// Set when the subscribe asked `since`: true if every missed update follows as `update`
+        /// messages, false if the log no longer reached back that far and `snapshot` is fresh instead.
+        public var recovered: Bool?
+        /// The log position the snapshot or replay is consistent with.
+        public var offset: StreamOffset?
+
+        public init(id: MessageID?, subscription: String, filter: DividendFilter, snapshot: [DividendEntry], recovered: Bool?, offset: StreamOffset?) {
+            self.id = id
+            self.subscription = subscription
+            self.filter = filter
+            self.snapshot = snapshot
+            self.recovered = recovered
+            self.offset = offset
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, id, subscription, filter, snapshot, recovered, offset, entries, change, code, message
+        case tokenID = "token_id"
+        case scopes, limits
+    }
+
+    public var type: String {
+        switch self {
+        case .welcome: return "welcome"
+        case .subscribed: return "subscribed"
+        case .unsubscribed: return "unsubscribed"
+        case .snapshot: return "snapshot"
+        case .update: return "update"
+        case .pong: return "pong"
+        case .error: return "error"
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        switch self {
+        case .welcome(let welcome):
+            try container.encodeIfPresent(welcome.id, forKey: .id)
+            try container.encode(welcome.tokenID, forKey: .tokenID)
+            try container.encode(welcome.scopes, forKey: .scopes)
+            try container.encode(welcome.limits, forKey: .limits)
+        case .subscribed(let subscribed):
+            try container.encodeIfPresent(subscribed.id, forKey: .id)
+            try container.encode(subscribed.subscription, forKey: .subscription)
+            try container.encode(subscribed.filter, forKey: .filter)
+            try container.encode(subscribed.snapshot, forKey: .snapshot)
+            try container.encodeIfPresent(subscribed.recovered, forKey: .recovered)
+            try container.encodeIfPresent(subscribed.offset, forKey: .offset)
+        case .unsubscribed(let id, let subscription):
+            try container.encodeIfPresent(id, forKey: .id)
+            try container.encode(subscription, forKey: .subscription)
+        case .snapshot(let id, let entries, let offset):
+            try container.encodeIfPresent(id, forKey: .id)
+            try container.encode(entries, forKey: .entries)
+            try container.encodeIfPresent(offset, forKey: .offset)
+        case .update(let change):
+            try container.encode(change, forKey: .change)
+        case .pong(let id):
+            try container.encodeIfPresent(id, forKey: .id)
+        case .error(let error):
+            try container.encodeIfPresent(error.id, forKey: .id)
+            try container.encode(error.code, forKey: .code)
+            try container.encode(error.message, forKey: .message)
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import TaoConfiguration
+
+extension ConnectionLimits {
+    /// The limits an operator set through TAOSTREAM_* variables or `.env`, defaults elsewhere.
+    public init(_ source: SettingsSource) throws(ConfigurationError) {
+        self.init()
+        connectionsPerToken = try source.integer("TAOSTREAM_MAX_CONNECTIONS_PER_TOKEN", default: connectionsPerToken, range: 1...100_000)
+        subscriptionsPerConnection = try source.integer("TAOSTREAM_MAX_SUBSCRIPTIONS", default: subscriptionsPerConnection, range: 1...10_000)
+        messagesPerSecond = try source.integer("TAOSTREAM_MESSAGES_PER_SECOND", default: messagesPerSecond, range: 1...10_000)
+        maxMessageBytes = try source.integer("TAOSTREAM_MAX_MESSAGE_BYTES", default: maxMessageBytes, range: 256...(1 << 20))
+        queueLimit = try source.integer("TAOSTREAM_QUEUE_LIMIT", default: queueLimit, range: 1...1_000_000)
+        authenticationTimeout = try source.duration("TAOSTREAM_AUTH_TIMEOUT", default: authenticationTimeout, range: .milliseconds(100) ... .seconds(300))
+        idleTimeout = try source.duration("TAOSTREAM_IDLE_TIMEOUT", default: idleTimeout, range: .seconds(1) ... .seconds(86_400))
+        pingInterval = try source.duration("TAOSTREAM_PING_INTERVAL", default: pingInterval, range: .seconds(1) ... .seconds(3600))
+        drainTimeout = try source.duration("TAOSTREAM_DRAIN_TIMEOUT", default: drainTimeout, range: .zero ... .seconds(600))
+        if let found = source.lookup("TAOSTREAM_SLOW_CLIENT_POLICY") {
+            guard let policy = SlowClientPolicy(rawValue: found.value.lowercased()) else {
+                throw ConfigurationError(
+                    setting: "TAOSTREAM_SLOW_CLIENT_POLICY", origin: found.origin,
+                    problem: "'\(found.value)' is not a policy", fix: "Use conflate or close."
+                )
+            }
+            slowClientPolicy = policy
+        }
+    }
+}

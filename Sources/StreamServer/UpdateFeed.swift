@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import Model
+import ServiceLifecycle
+import Synchronization
+import TaoRedis
+
+/// The server's one Redis subscription: every change the watcher publishes comes in here and is
+/// routed to the sessions that want it.
+///
+/// When the subscription drops, changes published meanwhile are fetched from the change log once
+/// it is back, so live clients see no gap; if the log no longer reaches back, every subscription
+/// gets a fresh snapshot instead.
+final class UpdateFeed: Service, Sendable {
+    let subscriber: RedisSubscriber
+    let router: UpdateRouter
+    let changeLog: ChangeLog
+    let registry: ConnectionRegistry
+    let layout: RedisLayout
+    let metrics: ServerMetrics
+    let logger: Logger
+    private let lastRouted = Mutex<StreamOffset?>(nil)
+    /// Where the log ended when the subscription first came up: the start of any catch-up if the
+    /// subscription drops before a single change was routed. Kept apart from `lastRouted` so a
+    /// change already in flight on the subscription is not mistaken for a duplicate.
+    private let baseline = Mutex<StreamOffset?>(nil)
+
+    init(redis: RedisConfiguration, router: UpdateRouter, changeLog: ChangeLog, registry: ConnectionRegistry, layout: RedisLayout, metrics: ServerMetrics, logger: Logger) {
+        self.subscriber = RedisSubscriber(configuration: redis, logger: logger)
+        self.router = router
+        self.changeLog = changeLog
+        self.registry = registry
+        self.layout = layout
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.subscriber.run() }
+            group.addTask { await self.subscriber.subscribe(patterns: [self.layout.changePattern]) }
+            for await event in subscriber.events {
+                switch event {
+                case .message(let message):
+                    route(message)
+                case .connected(let isReconnect):
+                    if isReconnect {
+                        metrics.feedReconnects.increment()
+                        await catchUp()
+                    } else {
+                        await recordBaseline()
+                    }
+                case .disconnected(let reason):
+                    logger.warning("lost the Redis subscription; live updates pause until it is back", metadata: ["reason": "\(reason)"])
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func route(_ message: RedisPubSubMessage) {
+        let received = ContinuousClock.now
+        guard let channelKey = layout.parseChangeChannel(message.channel),
+              let change = try? JSONDecoder().decode(DividendChange.self, from: Data(message.payload)),
+              change.key == channelKey
+        else {
+            logger.warning("ignored a malformed change message", metadata: ["channel": "\(message.channel)"])
+            return
+        }
+        let fresh = lastRouted.withLock { last -> Bool in
+            if let last, change.offset <= last { return false }
+            last = change.offset
+            return true
+        }
+        guard fresh else { return }
+        metrics.updatesRouted.increment()
+        router.route(change, frame: FrameEncoder.update(payload: message.payload), received: received)
+    }
+
+    private func recordBaseline() async {
+        do {
+            let end = try await changeLog.end()
+            baseline.withLock { $0 = end }
+        } catch {
+            logger.warning("could not read where the change log ends; a later outage will resend snapshots", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// After a reconnect: route what was published while the subscription was down.
+    private func catchUp() async {
+        guard let last = lastRouted.withLock({ $0 }) ?? baseline.withLock({ $0 }) else {
+            logger.warning("no known position in the change log; sending every client a fresh snapshot")
+            for session in registry.sessions { Task { await session.resynchronise() } }
+            return
+        }
+        do {
+            switch try await changeLog.changes(after: last) {
+            case .complete(let changes, _):
+                logger.info("replayed changes missed while Redis was away", metadata: ["count": "\(changes.count)"])
+                for change in changes {
+                    let payload = (try? ChangeJSON.encode(change)) ?? []
+                    route(RedisPubSubMessage(channel: layout.changeChannel(change.key), payload: payload))
+                }
+            case .tooOld:
+                logger.warning("the change log no longer covers the outage; sending every client a fresh snapshot")
+                for session in registry.sessions { Task { await session.resynchronise() } }
+            }
+        } catch {
+            logger.error("could not replay missed changes; sending fresh snapshots", metadata: ["error": "\(error)"])
+            for session in registry.sessions { Task { await session.resynchronise() } }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Hummingbird
+import HummingbirdWSClient
+import Logging
+import Model
+import NIOCore
+import Synchronization
+import TestHarness
+
+/// A real WebSocket client for the tests: records every message, sends JSON, reports the close.
+final class TestWebSocket: Sendable {
+    typealias Message = [String: JSONValue]
+
+    let messages: StreamRecorder<Message>
+    private let outbound: Locked<WebSocketOutboundWriter?>
+    private let readGate: Locked<Bool>
+    private let session: Task<WebSocketCloseFrame?, any Error>
+    private let ended: Locked<String?>
+
+    private init(messages: StreamRecorder<Message>, outbound: Locked<WebSocketOutboundWriter?>, readGate: Locked<Bool>, session: Task<WebSocketCloseFrame?, any Error>, ended: Locked<String?>) {
+        self.messages = messages
+        self.outbound = outbound
+        self.readGate = readGate
+        self.session = session
+        self.ended = ended
+    }
+
+    struct ConnectFailed: Error, CustomStringConvertible { var description: String }
+
+    static func connect(url: String, bearer: String?, compression: Bool = true) async throws -> TestWebSocket {
+        let (stream, continuation) = AsyncStream.makeStream(of: Message.self)
+        let outbound = Locked<WebSocketOutboundWriter?>(nil)
+        let readGate = Locked(true)
+        let ended = Locked<String?>(nil)
+        let headers = { () -> HTTPFields in
+            var headers = HTTPFields()
+            if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+            return headers
+        }()
+        let logger = { () -> Logger in
+            var logger = Logger(label: "test.client")
+            logger.logLevel = .critical
+            return logger
+        }()
+        let configuration = WebSocketClientConfiguration(
+            maxFrameSize: 1 << 22, additionalHeaders: headers,
+            extensions: compression ? [.perMessageDeflate()] : [], autoPing: .disabled
+        )
+        let session = Task {
+            defer { continuation.finish() }
+            do {
+                let frame = try await connectAndRead()
+                ended.withLock { $0 = "closed \(String(describing: frame))" }
+                return frame
+            } catch {
+                ended.withLock { $0 = "\(error)" }
+                throw error
+            }
+        }
+        @Sendable func connectAndRead() async throws -> WebSocketCloseFrame? {
+            try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, writer, _ in
+                outbound.withLock { $0 = writer }
+                for try await message in inbound.messages(maxSize: 1 << 22) {
+                    while !readGate.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+                    guard case .text(let text) = message,
+                          case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+                    else { continue }
+                    continuation.yield(object)
+                }
+            }
+        }
+        let socket = TestWebSocket(messages: StreamRecorder(stream), outbound: outbound, readGate: readGate, session: session, ended: ended)
+        // Connected once the handler runs; an upgrade refusal ends the task with an error instead.
+        for _ in 0..<1000 {
+            if outbound.withLock({ $0 != nil }) { return socket }
+            if let result = ended.withLock({ $0 }) {
+                throw ConnectFailed(description: "connection failed: \(result)")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw ConnectFailed(description: "no connection to \(url)")
+    }
+
+    func send(_ object: Message) async throws {
+        let data = try JSONEncoder().encode(JSONValue.object(object))
+        try await sendText(String(decoding: data, as: UTF8.self))
+    }
+
+    func sendText(_ text: String) async throws {
+        guard let writer = outbound.withLock({ $0 }) else { throw ConnectFailed(description: "not connected") }
+        try await writer.write(.text(text))
+    }
+
+    func sendBinary(_ bytes: [UInt8]) async throws {
+        guard let writer = outbound.withLock({ $0 }) else { throw ConnectFailed(description: "not connected") }
+        try await writer.write(.binary(ByteBuffer(bytes: bytes)))
+    }
+
+    /// The next message of `type` (skipping others) that satisfies `predicate`.
+    @discardableResult
+    func next(type: String, timeout: Duration = .seconds(10), where predicate: @escaping @Sendable (Message) -> Bool = { _ in true }) async throws -> Message {
+        try await messages.next(timeout: timeout, "a '\(type)' message") { $0["type"] == .string(type) && predicate($0) }
+    }
+
+    /// Stops reading, so the server's writes back up as they would for a slow client.
+    func pauseReading() { readGate.withLock { $0 = false } }
+    func resumeReading() { readGate.withLock { $0 = true } }
+
+    func close() async {
+        try? await outbound.withLock({ $0 })?.close(.normalClosure, reason: nil)
+        _ = try? await session.value
+    }
+
+    /// How the server closed the connection (waits for it, but not past `timeout`).
+    func closeFrame(timeout: Duration = .seconds(15)) async throws -> WebSocketCloseFrame? {
+        // Not a task group: a group waits for its losers, and a paused reader may never finish.
+        let session = self.session
+        return try await withCheckedThrowingContinuation { continuation in
+            let pending = Locked<CheckedContinuation<WebSocketCloseFrame?, any Error>?>(continuation)
+            @Sendable func finish(_ result: Result<WebSocketCloseFrame?, any Error>) {
+                pending.withLock { waiting in
+                    waiting?.resume(with: result)
+                    waiting = nil
+                }
+            }
+            Task { finish(await session.result) }
+            Task {
+                try? await Task.sleep(for: timeout)
+                finish(.failure(ConnectFailed(description: "the server did not close the connection within \(timeout)")))
+            }
+        }
+    }
+}
+
+extension JSONValue {
+    var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    var intValue: Int64? { if case .integer(let i) = self { i } else { nil } }
+    var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
+}
