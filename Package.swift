@@ -7,7 +7,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "taostream", targets: ["TaoStream"]),
+        .executable(name: "stream-load", targets: ["StreamLoad"]),
+        .executable(name: "metadata-decode", targets: ["MetadataDecode"]),
         .library(name: "Model", targets: ["Model"]),
+        .library(name: "SubstrateCore", targets: ["SubstrateCore"]),
         .library(name: "ChainWatcher", targets: ["ChainWatcher"]),
         .library(name: "StreamServer", targets: ["StreamServer"]),
     ],
@@ -28,6 +31,9 @@ let package = Package(
         // hiredis is used only as the RESP parser and command formatter; no pkg-config on purpose
         // (its .pc file adds a flag SwiftPM refuses).
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+        // libsodium: BLAKE2b here; ristretto255, Argon2i and secretbox for keys.
+        .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
+        .target(name: "SubstrateCore", dependencies: ["CSodium"]),
 
         .target(
             name: "TaoRedis",
@@ -59,7 +65,7 @@ let package = Package(
         ),
         .target(
             name: "Model",
-            dependencies: []
+            dependencies: ["SubstrateCore"]
         ),
         .target(
             name: "ChainWatcher",
@@ -94,6 +100,20 @@ let package = Package(
         ),
 
         // Starts real redis-server and PostgreSQL processes for the tests.
+        // Benchmarks: load clients run by Benchmarks/*.sh, never by the tests.
+        .executableTarget(
+            name: "StreamLoad",
+            dependencies: [
+                "Model", "ChainWatcher", "TaoRedis",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/StreamLoad"
+        ),
+        .executableTarget(name: "MetadataDecode", dependencies: ["SubstrateCore"], path: "Benchmarks/MetadataDecode"),
         .target(
             name: "TestHarness",
             dependencies: [
@@ -105,6 +125,7 @@ let package = Package(
         .testTarget(name: "TaoStoreTests", dependencies: ["TaoStore", "TestHarness"]),
         .testTarget(name: "TaoConfigurationTests", dependencies: ["TaoConfiguration"]),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
+        .testTarget(name: "SubstrateCoreTests", dependencies: ["SubstrateCore", "TestHarness"]),
         .testTarget(name: "ChainWatcherTests", dependencies: ["ChainWatcher", "TestHarness"]),
         .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -3,7 +3,7 @@
 # their ports. Prints the URLs to use. Safe to run again: running servers are left alone.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-data="$root/.data"
+data="${TAOSTREAM_LOCAL_DATA:-$root/.data}"
 redis_port="${TAOSTREAM_LOCAL_REDIS_PORT:-6379}"
 pg_port="${TAOSTREAM_LOCAL_PG_PORT:-5432}"
 mkdir -p "$data"

@@ -6,6 +6,6 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
-if [ -f scripts/setup-python.sh ]; then bash scripts/setup-python.sh; fi
+bash scripts/setup-python.sh
 swift build --build-tests
 swift test --skip-build "$@"

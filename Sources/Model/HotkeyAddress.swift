@@ -1,16 +1,13 @@
-/// Validates hotkeys given by clients.
-// TEMPORARY: structural check only; replaced by the full SS58 decode (checksum included) from
-// SubstrateCore before this lands.
-public enum HotkeyAddress {
-    static let alphabet = Set("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
+import SubstrateCore
 
+/// Validates hotkeys given by clients: a full SS58 decode, checksum included, for the Bittensor
+/// network (prefix 42), so a typo is reported instead of silently matching nothing.
+public enum HotkeyAddress {
     public static func validate(_ text: String) throws(ProtocolError) -> String {
-        if let bad = text.firstIndex(where: { !alphabet.contains($0) }) {
-            throw ProtocolError(.invalidHotkey, "'\(text)' is not an SS58 address: '\(text[bad])' at position \(text.distance(from: text.startIndex, to: bad) + 1) is not a base58 character")
+        do {
+            return try AccountID(ss58: text).ss58
+        } catch {
+            throw ProtocolError(.invalidHotkey, "'\(text)' is not a valid hotkey address: \(error)")
         }
-        guard (46...48).contains(text.count) else {
-            throw ProtocolError(.invalidHotkey, "'\(text)' is not an SS58 address: it has \(text.count) characters, a 32-byte account has 47 or 48")
-        }
-        return text
     }
 }

@@ -13,6 +13,7 @@ extension ConnectionLimits {
         idleTimeout = try source.duration("TAOSTREAM_IDLE_TIMEOUT", default: idleTimeout, range: .seconds(1) ... .seconds(86_400))
         pingInterval = try source.duration("TAOSTREAM_PING_INTERVAL", default: pingInterval, range: .seconds(1) ... .seconds(3600))
         drainTimeout = try source.duration("TAOSTREAM_DRAIN_TIMEOUT", default: drainTimeout, range: .zero ... .seconds(600))
+        tokenRecheckInterval = try source.duration("TAOSTREAM_TOKEN_RECHECK_INTERVAL", default: tokenRecheckInterval, range: .milliseconds(100) ... .seconds(3600))
         if let found = source.lookup("TAOSTREAM_SLOW_CLIENT_POLICY") {
             guard let policy = SlowClientPolicy(rawValue: found.value.lowercased()) else {
                 throw ConfigurationError(

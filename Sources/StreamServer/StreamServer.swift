@@ -14,10 +14,11 @@ public struct StreamServer: Sendable {
     public let application: Application<RouterResponder<StreamRequestContext>>
     let feed: UpdateFeed
     let drainer: ConnectionDrainer
+    let sweeper: RevocationSweeper
     public let metrics: ServerMetrics
 
     /// The services to run, in service-group order (see ``ConnectionDrainer`` for why it is last).
-    public var services: [any Service] { [feed, application, drainer] }
+    public var services: [any Service] { [feed, sweeper, application, drainer] }
 
     public init(
         settings: StreamServerSettings,
@@ -41,6 +42,7 @@ public struct StreamServer: Sendable {
             metrics: metrics, logger: logger
         )
         self.drainer = ConnectionDrainer(registry: registry, timeout: settings.limits.drainTimeout, logger: logger)
+        self.sweeper = RevocationSweeper(registry: registry, tokens: tokens, interval: settings.limits.tokenRecheckInterval, logger: logger)
 
         let httpRouter = Router(context: StreamRequestContext.self)
         HealthController(redis: redis).register(in: httpRouter)

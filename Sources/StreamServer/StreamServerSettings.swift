@@ -50,6 +50,8 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var slowClientPolicy: SlowClientPolicy = .conflate
     /// How long a graceful shutdown waits for queued messages to drain before closing with 1001.
     public var drainTimeout: Duration = .seconds(5)
+    /// How soon a revoked token's open connections are closed (TAOSTREAM_TOKEN_RECHECK_INTERVAL).
+    public var tokenRecheckInterval: Duration = .seconds(10)
 
     public init() {}
 }

@@ -261,6 +261,23 @@ struct StreamingTests {
         #expect(await socket.messages.pending().contains { $0["type"] == .string("update") } == false)
     }
 
+    @Test func revokingATokenClosesItsOpenConnectionsWith4006() async throws {
+        var limits = ConnectionLimits()
+        limits.tokenRecheckInterval = .milliseconds(200)
+        let fixture = try await ServerFixture.start(limits: limits)
+        defer { Task { await fixture.shutdown() } }
+        let doomed = try await fixture.tokens.create(label: "doomed", scopes: [.read])
+        let revoked = try await fixture.connect(token: doomed.token)
+        let kept = try await fixture.connect()
+        _ = try await revoked.next(type: "welcome")
+        _ = try await kept.next(type: "welcome")
+        #expect(try await fixture.tokens.revoke(id: doomed.record.id))
+        #expect(try await revoked.closeFrame()?.closeCode == .unknown(CloseCode.tokenRevoked.rawValue))
+        // Other tokens' connections stay open and working.
+        try await kept.send(["type": .string("ping"), "id": .string("still-here")])
+        #expect(try await kept.next(type: "pong")["id"] == .string("still-here"))
+    }
+
     @Test func connectionsPerTokenAreCapped() async throws {
         var limits = ConnectionLimits()
         limits.connectionsPerToken = 2
