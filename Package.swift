@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "metadata-decode", targets: ["MetadataDecode"]),
         .library(name: "Model", targets: ["Model"]),
         .library(name: "SubstrateCore", targets: ["SubstrateCore"]),
+        .library(name: "SubstrateKeys", targets: ["SubstrateKeys"]),
         .library(name: "ChainWatcher", targets: ["ChainWatcher"]),
         .library(name: "StreamServer", targets: ["StreamServer"]),
     ],
@@ -34,6 +35,10 @@ let package = Package(
         // libsodium: BLAKE2b here; ristretto255, Argon2i and secretbox for keys.
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .target(name: "SubstrateCore", dependencies: ["CSodium"]),
+        .target(
+            name: "SubstrateKeys",
+            dependencies: ["CSodium", "SubstrateCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         .target(
             name: "TaoRedis",
@@ -126,6 +131,7 @@ let package = Package(
         .testTarget(name: "TaoConfigurationTests", dependencies: ["TaoConfiguration"]),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "SubstrateCoreTests", dependencies: ["SubstrateCore", "TestHarness"]),
+        .testTarget(name: "SubstrateKeysTests", dependencies: ["SubstrateKeys", "SubstrateCore", "TestHarness"]),
         .testTarget(name: "ChainWatcherTests", dependencies: ["ChainWatcher", "TestHarness"]),
         .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

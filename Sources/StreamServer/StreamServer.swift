@@ -59,9 +59,13 @@ public struct StreamServer: Sendable {
                 webSocketRouter: webSocketRouter,
                 configuration: .init(ws: .init(
                     maxFrameSize: limits.maxFrameBytes,
-                    // No context takeover keeps compression memory per connection small, which
-                    // matters at ten thousand connections more than the last few percent of ratio.
-                    extensions: [.perMessageDeflate(maxWindow: 12, noContextTakeover: true, maxDecompressedFrameSize: limits.maxFrameBytes, minFrameSizeToCompress: 512)],
+                    // zlib's state is the bulk of an idle connection's memory: a 4 KiB window and
+                    // memory level 2 keep it near 20 KiB instead of ~145 KiB with the defaults
+                    // (measured in Benchmarks/RESULTS.md), for a few percent of ratio on small frames.
+                    extensions: [.perMessageDeflate(
+                        clientMaxWindow: 12, clientNoContextTakeover: true, serverMaxWindow: 12, serverNoContextTakeover: true,
+                        memoryLevel: 2, maxDecompressedFrameSize: limits.maxFrameBytes, minFrameSizeToCompress: 512
+                    )],
                     autoPing: .enabled(timePeriod: limits.pingInterval)
                 ))
             ),

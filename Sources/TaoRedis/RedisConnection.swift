@@ -87,23 +87,34 @@ public final class RedisConnection: Sendable {
 
     /// Sends one command and waits for its reply. Error replies throw ``RedisError/server(_:)``.
     public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws(RedisError) -> RESPValue {
-        let future = enqueue(command, timeout: timeout ?? configuration.commandTimeout)
-        channel.flush()
-        return try await Self.await(future)
+        try await pipeline([command], timeout: timeout)[0]
     }
 
     /// Sends all commands in one write and returns their replies in order.
     /// The first error reply is thrown once every reply has arrived, so the connection stays in step.
+    ///
+    /// The commands are written from one event-loop task: writes made one by one from other
+    /// threads could interleave with another caller's, which would split a MULTI…EXEC apart.
     public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws(RedisError) -> [RESPValue] {
         let limit = timeout ?? configuration.commandTimeout
-        let futures = commands.map { enqueue($0, timeout: limit) }
-        channel.flush()
+        let requests = commands.map { request($0, timeout: limit) }
+        let channel = self.channel
+        let writeAll = {
+            for request in requests {
+                channel.write(request).whenFailure { error in
+                    // The handler never saw the request (the channel was already closed): fail it here.
+                    request.promise.fail(channel.isActive ? error : RedisError.connectionClosed)
+                }
+            }
+            channel.flush()
+        }
+        if channel.eventLoop.inEventLoop { writeAll() } else { channel.eventLoop.execute(writeAll) }
         var replies: [RESPValue] = []
         var firstError: RedisError?
-        replies.reserveCapacity(futures.count)
-        for future in futures {
+        replies.reserveCapacity(requests.count)
+        for request in requests {
             do {
-                replies.append(try await Self.await(future))
+                replies.append(try await Self.await(request.promise.futureResult))
             } catch {
                 if firstError == nil { firstError = error }
                 replies.append(.null)
@@ -117,7 +128,7 @@ public final class RedisConnection: Sendable {
         try? await channel.close()
     }
 
-    private func enqueue(_ command: RedisCommand, timeout: Duration) -> EventLoopFuture<RESPValue> {
+    private func request(_ command: RedisCommand, timeout: Duration) -> RedisRequest {
         let id = nextID.withLockedValue { value in
             value &+= 1
             return value
@@ -129,11 +140,7 @@ public final class RedisConnection: Sendable {
             channel.triggerUserOutboundEvent(RedisRequestTimedOut(id: id, seconds: seconds), promise: nil)
         }
         promise.futureResult.whenComplete { _ in timer.cancel() }
-        channel.write(RedisRequest(id: id, command: command, promise: promise)).whenFailure { error in
-            // The handler never saw the request (the channel was already closed): fail it here.
-            if channel.isActive == false { promise.fail(RedisError.connectionClosed) } else { promise.fail(error) }
-        }
-        return promise.futureResult
+        return RedisRequest(id: id, command: command, promise: promise)
     }
 
     private static func await(_ future: EventLoopFuture<RESPValue>) async throws(RedisError) -> RESPValue {

@@ -107,7 +107,8 @@ def handle(req):
     # Keys.
     if cmd == "keypair":
         kp = keypair(req)
-        return {"public_key": bytes(kp.public_key).hex(), "ss58": kp.ss58_address}
+        return {"public_key": bytes(kp.public_key).hex(), "ss58": kp.ss58_address,
+                "keyfile_json": bytes(core.serialized_keypair_to_keyfile_data(kp)).decode()}
     if cmd == "sign":
         return bytes(keypair(req).sign(bytes.fromhex(req["message"]))).hex()
     if cmd == "verify":
@@ -122,6 +123,22 @@ def handle(req):
         password = req.get("keyfile_password")
         Keyfile(req["path"]).set_keypair(kp, encrypt=password is not None, overwrite=True, password=password)
         return bytes(kp.public_key).hex()
+    if cmd == "ss58":
+        return core.ss58_encode(bytes.fromhex(req["public_key"]), 42)
+    if cmd == "read_keyfile":
+        from bittensor.keyfiles import Keyfile
+        kp = Keyfile(req["path"]).get_keypair(password=req.get("keyfile_password"))
+        try:
+            fields = json.loads(bytes(core.serialized_keypair_to_keyfile_data(kp)))
+            private = fields.get("privateKey")
+            private = private[2:] if private else None
+        except Exception:
+            private = None
+        return {"public_key": bytes(kp.public_key).hex(), "scheme": NAMES[kp.crypto_type], "private_key": private}
+    if cmd == "sign_keyfile":
+        from bittensor.keyfiles import Keyfile
+        kp = Keyfile(req["path"]).get_keypair(password=req.get("keyfile_password"))
+        return bytes(kp.sign(bytes.fromhex(req["message"]))).hex()
     if cmd == "encrypt":
         return bytes(core.encrypt_keyfile_data(bytes.fromhex(req["data"]), req["keyfile_password"])).hex()
     if cmd == "decrypt":
