@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Model", targets: ["Model"]),
         .library(name: "SubstrateCore", targets: ["SubstrateCore"]),
         .library(name: "SubstrateKeys", targets: ["SubstrateKeys"]),
+        .library(name: "SubstrateExtrinsics", targets: ["SubstrateExtrinsics"]),
         .library(name: "ChainWatcher", targets: ["ChainWatcher"]),
         .library(name: "StreamServer", targets: ["StreamServer"]),
     ],
@@ -35,6 +36,7 @@ let package = Package(
         // libsodium: BLAKE2b here; ristretto255, Argon2i and secretbox for keys.
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .target(name: "SubstrateCore", dependencies: ["CSodium"]),
+        .target(name: "SubstrateExtrinsics", dependencies: ["SubstrateCore", "SubstrateKeys"]),
         .target(
             name: "SubstrateKeys",
             dependencies: ["CSodium", "SubstrateCore", .product(name: "Crypto", package: "swift-crypto")]
@@ -97,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "TaoStream",
             dependencies: [
-                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "StreamServer",
+                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "StreamServer", "SubstrateCore", "SubstrateKeys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,6 +134,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "SubstrateCoreTests", dependencies: ["SubstrateCore", "TestHarness"]),
         .testTarget(name: "SubstrateKeysTests", dependencies: ["SubstrateKeys", "SubstrateCore", "TestHarness"]),
+        .testTarget(name: "SubstrateExtrinsicsTests", dependencies: ["SubstrateExtrinsics", "SubstrateKeys", "SubstrateCore", "TestHarness"]),
         .testTarget(name: "ChainWatcherTests", dependencies: ["ChainWatcher", "TestHarness"]),
         .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -16,6 +16,12 @@ public struct SignedExtensionMetadata: Sendable, Equatable {
     public let identifier: String
     public let type: UInt32
     public let additionalSigned: UInt32
+
+    public init(identifier: String, type: UInt32, additionalSigned: UInt32) {
+        self.identifier = identifier
+        self.type = type
+        self.additionalSigned = additionalSigned
+    }
 }
 
 /// V15: a runtime API and its methods, callable through `state_call`.
