@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SubstrateCore", targets: ["SubstrateCore"]),
         .library(name: "SubstrateKeys", targets: ["SubstrateKeys"]),
         .library(name: "SubstrateExtrinsics", targets: ["SubstrateExtrinsics"]),
+        .library(name: "DevChain", targets: ["DevChain"]),
         .library(name: "ChainWatcher", targets: ["ChainWatcher"]),
         .library(name: "StreamServer", targets: ["StreamServer"]),
     ],
@@ -37,6 +38,17 @@ let package = Package(
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .target(name: "SubstrateCore", dependencies: ["CSodium"]),
         .target(name: "SubstrateExtrinsics", dependencies: ["SubstrateCore", "SubstrateKeys"]),
+        .target(
+            name: "DevChain",
+            dependencies: [
+                "Model", "SubstrateCore", "SubstrateKeys", "SubstrateExtrinsics",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources")]
+        ),
         .target(
             name: "SubstrateKeys",
             dependencies: ["CSodium", "SubstrateCore", .product(name: "Crypto", package: "swift-crypto")]
@@ -134,6 +146,10 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "SubstrateCoreTests", dependencies: ["SubstrateCore", "TestHarness"]),
         .testTarget(name: "SubstrateKeysTests", dependencies: ["SubstrateKeys", "SubstrateCore", "TestHarness"]),
+        .testTarget(name: "DevChainTests", dependencies: [
+            "DevChain", "SubstrateExtrinsics", "SubstrateKeys", "SubstrateCore", "Model", "TestHarness",
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+        ]),
         .testTarget(name: "SubstrateExtrinsicsTests", dependencies: ["SubstrateExtrinsics", "SubstrateKeys", "SubstrateCore", "TestHarness"]),
         .testTarget(name: "ChainWatcherTests", dependencies: ["ChainWatcher", "TestHarness"]),
         .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness",

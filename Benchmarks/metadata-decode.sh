@@ -5,4 +5,4 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 swift build -c release --product metadata-decode >/dev/null
 echo "machine: $(nproc) cores, $(uname -m)"
-"$root/.build/release/metadata-decode" Tests/Fixtures/chain "${1:-50}"
+"$root/.build/release/metadata-decode" Sources/DevChain/Resources "${1:-50}"

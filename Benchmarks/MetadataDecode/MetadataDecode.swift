@@ -6,7 +6,7 @@ import SubstrateCore
 @main
 struct MetadataDecode {
     static func main() throws {
-        let directory = CommandLine.arguments.dropFirst().first ?? "Tests/Fixtures/chain"
+        let directory = CommandLine.arguments.dropFirst().first ?? "Sources/DevChain/Resources"
         let rounds = Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 50
         for (name, file) in [("V14", "spec343-state_getMetadata.hex"), ("V15", "spec343-metadata_at_version_15.hex")] {
             let text = try String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -7,8 +7,13 @@ enum ChainFixtures {
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/chain")
 
+    /// The recorded runtime metadata, shipped with the DevChain that serves it.
+    static let metadataDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Sources/DevChain/Resources")
+
     static func text(_ name: String) throws -> String {
-        try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+        try String(contentsOf: metadataDirectory.appendingPathComponent(name), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

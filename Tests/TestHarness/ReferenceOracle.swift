@@ -24,8 +24,10 @@ public enum ReferenceOracle {
             ?? repositoryRoot.appendingPathComponent(".venv-oracle/bin/python").path
     }
 
+    /// A recorded chain file: the runtime metadata ships with the DevChain, the rest is test data.
     public static func fixture(_ name: String) -> String {
-        repositoryRoot.appendingPathComponent("Tests/Fixtures/chain/\(name)").path
+        let folder = name.hasSuffix(".hex") ? "Sources/DevChain/Resources" : "Tests/Fixtures/chain"
+        return repositoryRoot.appendingPathComponent("\(folder)/\(name)").path
     }
 
     /// Runs `requests` through the oracle. Fails (never skips) when the SDK is not installed.

@@ -44,6 +44,20 @@ public actor StreamRecorder<Element: Sendable> {
         }
     }
 
+    /// The first element matching `predicate`, removed alone: elements before it stay for other
+    /// waiters (several subscriptions interleave on one connection).
+    public func take(
+        timeout: Duration = .seconds(10), _ what: String = "an element", where predicate: @Sendable (Element) -> Bool
+    ) async throws -> Element {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let index = buffer.firstIndex(where: predicate) { return buffer.remove(at: index) }
+            if finished { throw Timeout(description: "the sequence ended before \(what) arrived") }
+            if ContinuousClock.now > deadline { throw Timeout(description: "\(what) did not arrive within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// Everything received and not consumed yet.
     public func pending() -> [Element] { buffer }
 

@@ -1,0 +1,230 @@
+import Logging
+import Model
+import ServiceLifecycle
+import SubstrateCore
+import SubstrateExtrinsics
+import SubstrateKeys
+
+/// A local Subtensor-compatible chain: the real recorded runtime metadata, a deterministic world,
+/// blocks on a timer, extrinsics checked and applied as the runtime would. Served over JSON-RPC by
+/// ``DevChainServer``.
+public actor DevChain {
+    public enum Event: Sendable {
+        case newBlock(BlockHeader, finalized: BlockHeader)
+        case extrinsic(hash: [UInt8], status: ExtrinsicStatus)
+    }
+
+    public enum ExtrinsicStatus: Sendable, Equatable {
+        case ready
+        case inBlock([UInt8])
+        case finalized([UInt8])
+        case invalid(String)
+    }
+
+    public nonisolated let configuration: DevChainConfiguration
+    public nonisolated let metadata: RuntimeMetadata
+    /// `state_getMetadata` (V14) and `Metadata_metadata_at_version(15)` answers, as recorded.
+    public nonisolated let metadataV14: [UInt8]
+    public nonisolated let metadataV15: [UInt8]
+    public nonisolated let runtime: RuntimeVersion
+    public nonisolated let genesisHash: [UInt8]
+    nonisolated let codec: StorageCodec
+    nonisolated let world: World
+    nonisolated let executor: ExtrinsicExecutor
+
+    private var blocks: [ChainBlock] = []
+    private var byHash: [[UInt8]: Int] = [:]
+    private var pool: [(hash: [UInt8], extrinsic: DecodedExtrinsic, bytes: [UInt8])] = []
+    private var listeners: [Int: AsyncStream<Event>.Continuation] = [:]
+    private var nextListener = 0
+    private var awaitingFinality: [(hash: [UInt8], block: UInt64, blockHash: [UInt8])] = []
+
+    public init(configuration: DevChainConfiguration, metadataV14: [UInt8], metadataV15: [UInt8]) throws {
+        self.configuration = configuration
+        self.metadataV14 = metadataV14
+        self.metadataV15 = metadataV15
+        let metadata = try RuntimeMetadata(prefixed: metadataV15)
+        self.metadata = metadata
+        self.runtime = try RuntimeVersion(metadata: metadata)
+        let codec = StorageCodec(metadata: metadata)
+        self.codec = codec
+        let world = World(configuration: configuration, codec: codec)
+        self.world = world
+        let accounts = try DevAccounts.keypairs().map(\.keypair.publicKey)
+        let state = try world.genesis(devAccounts: accounts)
+        let header = BlockHeader(parentHash: [UInt8](repeating: 0, count: 32), number: 0, stateRoot: ChainBlock.stateRoot(state), extrinsicsRoot: ChainBlock.extrinsicsRoot([]))
+        let genesis = ChainBlock(header: header, extrinsics: [], state: state)
+        self.genesisHash = genesis.hash
+        self.executor = ExtrinsicExecutor(metadata: metadata, codec: codec, world: world, runtime: runtime, genesisHash: genesis.hash)
+        blocks = [genesis]
+        byHash = [genesis.hash: 0]
+    }
+
+    // MARK: Reading
+
+    public var best: BlockHeader { blocks[blocks.count - 1].header }
+    public var bestHash: [UInt8] { blocks[blocks.count - 1].hash }
+
+    public var finalized: BlockHeader { blocks[finalizedIndex].header }
+    public var finalizedHash: [UInt8] { blocks[finalizedIndex].hash }
+    private var finalizedIndex: Int { max(0, blocks.count - 1 - Int(configuration.finalityLag)) }
+
+    public func blockHash(_ number: UInt64) -> [UInt8]? {
+        Int(number) < blocks.count ? blocks[Int(number)].hash : nil
+    }
+
+    public func header(_ hash: [UInt8]?) -> BlockHeader? {
+        guard let hash else { return best }
+        return byHash[hash].map { blocks[$0].header }
+    }
+
+    public func extrinsics(_ hash: [UInt8]) -> [[UInt8]]? {
+        byHash[hash].map { blocks[$0].extrinsics }
+    }
+
+    /// The state at a block (best when nil); nil for an unknown or pruned block.
+    func state(at hash: [UInt8]?) -> [StateKey: [UInt8]]? {
+        guard let hash else { return blocks[blocks.count - 1].state }
+        guard let index = byHash[hash], index >= blocks.count - configuration.retainedBlocks else { return nil }
+        return blocks[index].state
+    }
+
+    public func storage(_ key: [UInt8], at hash: [UInt8]? = nil) -> [UInt8]? {
+        state(at: hash)?[StateKey(key)]
+    }
+
+    /// Keys starting with `prefix`, in byte order, after `start`, at most `count`.
+    public func keys(prefix: [UInt8], count: Int, after start: [UInt8]?, at hash: [UInt8]? = nil) -> [[UInt8]]? {
+        guard let state = state(at: hash) else { return nil }
+        let startKey = start.map(StateKey.init)
+        return state.keys.filter { key in key.bytes.starts(with: prefix) && (startKey.map { start in start < key } ?? true) }
+            .sorted().prefix(count).map(\.bytes)
+    }
+
+    /// The account's next nonce, counting extrinsics waiting in the pool.
+    public func nextNonce(_ account: [UInt8]) -> UInt64 {
+        let onChain = executor.account(account, in: blocks[blocks.count - 1].state).nonce
+        return onChain + UInt64(pool.filter { $0.extrinsic.signer == account }.count)
+    }
+
+    /// A typed read through the metadata, for tests and tools.
+    public func value(_ pallet: String, _ item: String, _ arguments: [DynamicValue], at hash: [UInt8]? = nil) throws -> DynamicValue? {
+        guard let state = state(at: hash) else { return nil }
+        return try codec.get(state, pallet, item, arguments)
+    }
+
+    // MARK: Events
+
+    public func events() -> AsyncStream<Event> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(1024))
+        let id = nextListener
+        nextListener += 1
+        listeners[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.removeListener(id) }
+        }
+        return stream
+    }
+
+    private func removeListener(_ id: Int) { listeners[id] = nil }
+
+    private func emit(_ event: Event) {
+        for continuation in listeners.values { continuation.yield(event) }
+    }
+
+    // MARK: Writing
+
+    /// Validates and queues an extrinsic for the next block; returns its hash.
+    public func submit(_ bytes: [UInt8]) throws(TransactionInvalid) -> [UInt8] {
+        var state = blocks[blocks.count - 1].state
+        // Extrinsics already queued count: the next nonce is after them.
+        for pending in pool { _ = try? executor.apply(pending.extrinsic, index: 0, state: &state) }
+        let bestNumber = best.number
+        let extrinsic = try executor.validate(bytes, state: state, best: bestNumber) { number in
+            Int(number) < self.blocks.count ? self.blocks[Int(number)].hash : nil
+        }
+        let hash = Blake2b.hash256(bytes)
+        pool.append((hash, extrinsic, bytes))
+        emit(.extrinsic(hash: hash, status: .ready))
+        return hash
+    }
+
+    /// Produces the next block: epochs due, then the queued extrinsics.
+    @discardableResult
+    public func produceBlock() throws -> BlockHeader {
+        let parent = blocks[blocks.count - 1]
+        let number = parent.header.number + 1
+        var state = parent.state
+        _ = try world.advance(to: number, state: &state)
+        var included: [[UInt8]] = []
+        var records: [DynamicValue] = []
+        var inBlock: [[UInt8]] = []
+        for pending in pool {
+            // Re-checked against this block's state: an earlier extrinsic may have spent the funds.
+            guard (try? executor.validate(pending.bytes, state: state, best: parent.header.number, blockHash: { self.blockHash($0) })) != nil else {
+                emit(.extrinsic(hash: pending.hash, status: .invalid("no longer valid")))
+                continue
+            }
+            records += try executor.apply(pending.extrinsic, index: UInt32(included.count), state: &state)
+            included.append(pending.bytes)
+            inBlock.append(pending.hash)
+        }
+        pool.removeAll()
+        let eventsType = try metadata.storageEntry(pallet: "System", item: "Events").entry.valueType
+        state[StateKey(try codec.key("System", "Events", []))] = try DynamicValueEncoder(registry: metadata.registry).encode(.sequence(records), as: eventsType)
+        try codec.set(&state, "System", "Number", [], .unsigned(UInt128(number)))
+        let header = BlockHeader(parentHash: parent.hash, number: number, stateRoot: ChainBlock.stateRoot(state), extrinsicsRoot: ChainBlock.extrinsicsRoot(included))
+        let block = ChainBlock(header: header, extrinsics: included, state: state)
+        blocks.append(block)
+        byHash[block.hash] = blocks.count - 1
+        prune()
+        for hash in inBlock {
+            emit(.extrinsic(hash: hash, status: .inBlock(block.hash)))
+            awaitingFinality.append((hash, number, block.hash))
+        }
+        let finalizedHeader = finalized
+        emit(.newBlock(header, finalized: finalizedHeader))
+        let finalizedNumber = finalizedHeader.number
+        for waiting in awaitingFinality where waiting.block <= finalizedNumber {
+            emit(.extrinsic(hash: waiting.hash, status: .finalized(waiting.blockHash)))
+        }
+        awaitingFinality.removeAll { $0.block <= finalizedNumber }
+        return header
+    }
+
+    /// Old blocks keep their header but drop their state (it is what takes memory).
+    private func prune() {
+        let cutoff = blocks.count - configuration.retainedBlocks - 1
+        guard cutoff > 0, !blocks[cutoff].state.isEmpty else { return }
+        let old = blocks[cutoff]
+        blocks[cutoff] = ChainBlock(header: old.header, extrinsics: old.extrinsics, state: [:])
+    }
+}
+
+/// Produces blocks at the configured interval until shutdown.
+public struct DevChainBlockProducer: Service {
+    public let chain: DevChain
+    public let logger: Logger
+
+    public init(chain: DevChain, logger: Logger) {
+        self.chain = chain
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let interval = chain.configuration.blockInterval
+        try? await cancelWhenGracefulShutdown {
+            var next = ContinuousClock.now + interval
+            while !Task.isCancelled {
+                try await Task.sleep(until: next)
+                next += interval
+                do {
+                    let header = try await chain.produceBlock()
+                    if header.number % 100 == 0 { logger.info("block", metadata: ["number": "\(header.number)"]) }
+                } catch {
+                    logger.error("block production failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}

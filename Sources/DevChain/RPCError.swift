@@ -1,0 +1,23 @@
+import Model
+
+/// A JSON-RPC error object.
+struct RPCError: Error {
+    let code: Int64
+    let message: String
+    let data: JSONValue?
+
+    static func methodNotFound(_ method: String) -> RPCError { RPCError(code: -32601, message: "Method not found: \(method)", data: nil) }
+    static func invalidParams(_ reason: String) -> RPCError { RPCError(code: -32602, message: "Invalid params: \(reason)", data: nil) }
+    static let parseError = RPCError(code: -32700, message: "Parse error", data: nil)
+    static let invalidRequest = RPCError(code: -32600, message: "Invalid request", data: nil)
+    static func invalidTransaction(_ reason: TransactionInvalid) -> RPCError {
+        RPCError(code: 1010, message: "Invalid Transaction", data: .string(reason.description))
+    }
+    static func unknownBlock(_ hash: String) -> RPCError { RPCError(code: 4003, message: "Client error: UnknownBlock: \(hash) not found or pruned", data: nil) }
+
+    var json: JSONValue {
+        var object: [String: JSONValue] = ["code": .integer(code), "message": .string(message)]
+        if let data { object["data"] = data }
+        return .object(object)
+    }
+}

@@ -1,0 +1,176 @@
+import Model
+import SubstrateCore
+
+/// The JSON-RPC methods: what Substrate nodes answer, for what the SDKs and TaoStream call.
+struct RPCMethods {
+    let connection: RPCConnection
+    var chain: DevChain { connection.chain }
+
+    static let names = [
+        "system_chain", "system_name", "system_version", "system_properties", "system_health", "rpc_methods",
+        "chain_getHead", "chain_getBlockHash", "chain_getHeader", "chain_getBlock", "chain_getFinalizedHead", "chain_getFinalisedHead",
+        "chain_subscribeNewHeads", "chain_unsubscribeNewHeads", "chain_subscribeFinalizedHeads", "chain_unsubscribeFinalizedHeads",
+        "chain_subscribeAllHeads", "chain_unsubscribeAllHeads",
+        "state_getRuntimeVersion", "state_subscribeRuntimeVersion", "state_unsubscribeRuntimeVersion", "state_getMetadata", "state_call",
+        "state_getStorage", "state_getStorageAt", "state_getKeysPaged", "state_getKeysPagedAt", "state_queryStorageAt",
+        "state_subscribeStorage", "state_unsubscribeStorage",
+        "system_accountNextIndex", "account_nextIndex",
+        "author_submitExtrinsic", "author_submitAndWatchExtrinsic", "author_unwatchExtrinsic",
+    ]
+
+    func call(_ method: String, _ params: RPCParameters) async throws(RPCError) -> JSONValue {
+        switch method {
+        case "system_chain": return "TaoStream DevChain"
+        case "system_name": return "taostream-devchain"
+        case "system_version": return "1.0.0"
+        case "system_properties": return .object(["ss58Format": .integer(42), "tokenDecimals": .integer(9), "tokenSymbol": "TAO"])
+        case "system_health": return .object(["peers": .integer(0), "isSyncing": false, "shouldHavePeers": false])
+        case "rpc_methods": return .object(["version": .integer(1), "methods": .array(Self.names.map { .string($0) })])
+        case "chain_getHead": return await chain.bestHash.hexJSON
+        case "chain_getFinalizedHead", "chain_getFinalisedHead": return await chain.finalizedHash.hexJSON
+        case "chain_getBlockHash":
+            let number = try params.integer(0)
+            guard let number else { return await chain.bestHash.hexJSON }
+            return await chain.blockHash(number)?.hexJSON ?? .null
+        case "chain_getHeader":
+            return await chain.header(try params.bytes(0))?.json ?? .null
+        case "chain_getBlock":
+            let hash = try params.bytes(0)
+            guard let header = await chain.header(hash) else { return .null }
+            let extrinsics = await chain.extrinsics(header.hash) ?? []
+            return .object(["block": .object(["header": header.json, "extrinsics": .array(extrinsics.map(\.hexJSON))]), "justifications": .null])
+        case "chain_subscribeNewHeads", "chain_subscribeAllHeads":
+            let id = connection.subscribe(.newHeads)
+            let header = await chain.best
+            Task { await connection.notify("chain_newHead", id, header.json) }
+            return .string(id)
+        case "chain_subscribeFinalizedHeads":
+            let id = connection.subscribe(.finalizedHeads)
+            let header = await chain.finalized
+            Task { await connection.notify("chain_finalizedHead", id, header.json) }
+            return .string(id)
+        case "state_subscribeRuntimeVersion":
+            let id = connection.subscribe(.runtimeVersion)
+            let version = runtimeVersion
+            Task { await connection.notify("state_runtimeVersion", id, version) }
+            return .string(id)
+        case "chain_unsubscribeNewHeads", "chain_unsubscribeFinalizedHeads", "chain_unsubscribeAllHeads",
+             "state_unsubscribeRuntimeVersion", "state_unsubscribeStorage", "author_unwatchExtrinsic":
+            guard let id = params.string(0) else { throw .invalidParams("a subscription id is required") }
+            return .bool(connection.unsubscribe(id))
+        case "state_getRuntimeVersion":
+            if let hash = try params.bytes(0), await chain.header(hash) == nil { throw .unknownBlock(Hex.encode(hash, prefixed: true)) }
+            return runtimeVersion
+        case "state_getMetadata":
+            return chain.metadataV14.hexJSON
+        case "state_call":
+            return try stateCall(params)
+        case "state_getStorage", "state_getStorageAt":
+            let key = try params.requiredBytes(0)
+            let hash = try params.bytes(1)
+            if let hash, await chain.header(hash) == nil { throw .unknownBlock(Hex.encode(hash, prefixed: true)) }
+            return await chain.storage(key, at: hash)?.hexJSON ?? .null
+        case "state_getKeysPaged", "state_getKeysPagedAt":
+            let prefix = try params.bytes(0) ?? []
+            let count = Int(try params.integer(1) ?? 1000)
+            guard count <= 1000 else { throw .invalidParams("count \(count) exceeds the maximum of 1000") }
+            let start = try params.bytes(2)
+            let hash = try params.bytes(3)
+            guard let keys = await chain.keys(prefix: prefix, count: count, after: start, at: hash) else {
+                throw .unknownBlock(hash.map { Hex.encode($0, prefixed: true) } ?? "best")
+            }
+            return .array(keys.map(\.hexJSON))
+        case "state_queryStorageAt":
+            guard case .array(let list)? = params[0] else { throw .invalidParams("parameter 1 must be a list of keys") }
+            let hash = try params.bytes(1)
+            let bestHash = await chain.bestHash
+            let block = hash ?? bestHash
+            guard await chain.header(block) != nil else { throw .unknownBlock(Hex.encode(block, prefixed: true)) }
+            var changes: [JSONValue] = []
+            for item in list {
+                guard case .string(let text) = item, let key = try? Hex.decode(text) else { throw .invalidParams("keys must be hex") }
+                changes.append(.array([key.hexJSON, await chain.storage(key, at: block)?.hexJSON ?? .null]))
+            }
+            return .array([.object(["block": block.hexJSON, "changes": .array(changes)])])
+        case "state_subscribeStorage":
+            guard case .array(let list)? = params[0] else { throw .invalidParams("state_subscribeStorage needs a list of keys") }
+            let keys = list.compactMap { item -> [UInt8]? in
+                if case .string(let text) = item { return try? Hex.decode(text) }
+                return nil
+            }
+            let id = connection.subscribe(.storage(keys: keys))
+            let block = await chain.bestHash
+            var changes: [JSONValue] = []
+            for key in keys { changes.append(.array([key.hexJSON, await chain.storage(key, at: block)?.hexJSON ?? .null])) }
+            let initial = JSONValue.object(["block": block.hexJSON, "changes": .array(changes)])
+            Task { await connection.notify("state_storage", id, initial) }
+            return .string(id)
+        case "system_accountNextIndex", "account_nextIndex":
+            guard let address = params.string(0), let account = try? AccountID(ss58: address) else {
+                throw .invalidParams("parameter 1 must be an SS58 address")
+            }
+            return .unsigned(await chain.nextNonce(account.bytes))
+        case "author_submitExtrinsic":
+            let bytes = try params.requiredBytes(0)
+            do { return try await chain.submit(bytes).hexJSON } catch { throw .invalidTransaction(error) }
+        case "author_submitAndWatchExtrinsic":
+            let bytes = try params.requiredBytes(0)
+            // Watch before submitting, so the "ready" status cannot be missed.
+            let id = connection.subscribe(.extrinsic(hash: Blake2b.hash256(bytes)))
+            do {
+                _ = try await chain.submit(bytes)
+            } catch {
+                _ = connection.unsubscribe(id)
+                throw .invalidTransaction(error)
+            }
+            return .string(id)
+        default:
+            throw .methodNotFound(method)
+        }
+    }
+
+    var runtimeVersion: JSONValue {
+        let metadata = chain.metadata
+        guard let constant = try? metadata.constant(pallet: "System", name: "Version"),
+              let value = try? DynamicValueDecoder(registry: metadata.registry).decode(constant.value, as: constant.type)
+        else { return .null }
+        func number(_ field: String) -> JSONValue { .unsigned(UInt64(clamping: value[field: field]?.unsignedValue ?? 0)) }
+        var apis: [JSONValue] = []
+        var list = value[field: "apis"]
+        if case .tuple(let inner)? = list, inner.count == 1 { list = inner[0] }
+        if case .sequence(let items)? = list {
+            for item in items {
+                if case .tuple(let pair) = item, pair.count == 2, case .bytes(let id) = pair[0] {
+                    apis.append(.array([id.hexJSON, .unsigned(UInt64(clamping: pair[1].unsignedValue ?? 0))]))
+                }
+            }
+        }
+        return .object([
+            "specName": .string(value[field: "spec_name"]?.stringValue ?? ""), "implName": .string(value[field: "impl_name"]?.stringValue ?? ""),
+            "authoringVersion": number("authoring_version"), "specVersion": number("spec_version"), "implVersion": number("impl_version"),
+            "apis": .array(apis), "transactionVersion": number("transaction_version"), "stateVersion": number("system_version"),
+        ])
+    }
+
+    func stateCall(_ params: RPCParameters) throws(RPCError) -> JSONValue {
+        guard let method = params.string(0) else { throw .invalidParams("parameter 1 must be the runtime API method") }
+        let data = try params.bytes(1) ?? []
+        var encoder = ScaleEncoder()
+        switch method {
+        case "Metadata_metadata_versions":
+            [UInt32(14), 15].encode(to: &encoder)
+        case "Metadata_metadata_at_version":
+            let version = data.count == 4 ? UInt32(data[0]) | UInt32(data[1]) << 8 | UInt32(data[2]) << 16 | UInt32(data[3]) << 24 : 0
+            switch version {
+            case 14: encoder.append([1]); encoder.encodeBytes(chain.metadataV14)
+            case 15: encoder.append([1]); encoder.encodeBytes(chain.metadataV15)
+            default: encoder.append([0])
+            }
+        case "Metadata_metadata":
+            encoder.encodeBytes(chain.metadataV14)
+        default:
+            throw RPCError(code: 4003, message: "Client error: Execution failed: Other: Exported method \(method) is not found", data: nil)
+        }
+        return encoder.bytes.hexJSON
+    }
+}
