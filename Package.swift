@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "TaoStream",
             dependencies: [
-                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "StreamServer", "SubstrateCore", "SubstrateKeys",
+                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "StreamServer", "SubstrateCore", "SubstrateKeys", "DevChain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -26,7 +26,7 @@ struct DevChainRPCTests {
         let answer = try await rpc.response("chain_doesNotExist")
         #expect(answer["error"]?["code"] == .integer(-32601))
         try await rpc.sendRaw("{not json")
-        let parseError = try await rpc.frames.next(timeout: .seconds(5)) { $0["error"]?["code"] == .integer(-32700) }
+        let parseError = try await rpc.frames.next(timeout: .seconds(20)) { $0["error"]?["code"] == .integer(-32700) }
         #expect(parseError["id"] == .null)
         let badParams = try await rpc.response("state_getStorage", [.integer(7)])
         #expect(badParams["error"]?["code"] == .integer(-32602))

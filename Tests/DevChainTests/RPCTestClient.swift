@@ -68,7 +68,7 @@ final class RPCTestClient: Sendable {
         }
         let request = JSONValue.object(["jsonrpc": "2.0", "id": .integer(id), "method": .string(method), "params": .array(params)])
         try await sendRaw(String(decoding: try JSONEncoder().encode(request), as: UTF8.self))
-        return try await frames.next(timeout: .seconds(10), "the answer to \(method)") { $0["id"] == .integer(id) }
+        return try await frames.next(timeout: .seconds(20), "the answer to \(method)") { $0["id"] == .integer(id) }
     }
 
     func call(_ method: String, _ params: [JSONValue] = []) async throws -> JSONValue {

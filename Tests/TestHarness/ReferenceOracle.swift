@@ -5,6 +5,7 @@ import Foundation
 public enum ReferenceOracle {
     public struct Unavailable: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public enum Answer: @unchecked Sendable {

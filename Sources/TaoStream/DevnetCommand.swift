@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import DevChain
+import Logging
+import ServiceLifecycle
+import TaoConfiguration
+
+/// `taostream devnet`: a local Subtensor-compatible chain for offline development.
+struct DevnetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devnet",
+        abstract: "Run a local Bittensor-compatible chain (JSON-RPC on ws://127.0.0.1:9944) with funded dev accounts."
+    )
+
+    @Option(help: "Address to listen on (TAOSTREAM_DEVNET_HOST). Default 127.0.0.1") var host: String?
+    @Option(help: "Port (TAOSTREAM_DEVNET_PORT). Default 9944") var port: Int?
+    @Option(help: "Seed of the generated world (TAOSTREAM_DEVNET_SEED). Default 42") var seed: Int?
+    @Option(help: "Subnets besides root (TAOSTREAM_DEVNET_SUBNETS). Default 8") var subnets: Int?
+    @Option(help: "Validators per subnet (TAOSTREAM_DEVNET_VALIDATORS). Default 16") var validators: Int?
+    @Option(help: "Blocks between epochs (TAOSTREAM_DEVNET_TEMPO). Default 10") var tempo: Int?
+    @Option(help: "Milliseconds between blocks (TAOSTREAM_DEVNET_BLOCK_MS). Default 12000") var blockMilliseconds: Int?
+    @Option(name: .customLong("log-level"), help: "Log level (TAOSTREAM_LOG_LEVEL). Default info") var logLevel: String?
+
+    func run() async throws {
+        let source = try SettingsSource.load()
+        let level = try source.logLevel(flag: logLevel)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var configuration = DevChainConfiguration()
+        configuration.seed = UInt64(try source.integer("TAOSTREAM_DEVNET_SEED", flag: seed, flagName: "seed", default: 42, range: 0...Int.max))
+        configuration.subnets = try source.integer("TAOSTREAM_DEVNET_SUBNETS", flag: subnets, flagName: "subnets", default: 8, range: 1...1024)
+        configuration.validatorsPerSubnet = try source.integer("TAOSTREAM_DEVNET_VALIDATORS", flag: validators, flagName: "validators", default: 16, range: 1...4096)
+        configuration.tempo = UInt16(try source.integer("TAOSTREAM_DEVNET_TEMPO", flag: tempo, flagName: "tempo", default: 10, range: 1...10_000))
+        configuration.blockInterval = .milliseconds(try source.integer("TAOSTREAM_DEVNET_BLOCK_MS", flag: blockMilliseconds, flagName: "block-milliseconds", default: 12_000, range: 1...3_600_000))
+        let hostName = source.string("TAOSTREAM_DEVNET_HOST", flag: host, default: "127.0.0.1")
+        let portNumber = try source.integer("TAOSTREAM_DEVNET_PORT", flag: port, flagName: "port", default: 9944, range: 1...65535)
+
+        let logger = Logger(label: "taostream.devnet")
+        let (v14, v15) = try RecordedRuntime.metadata()
+        let chain = try DevChain(configuration: configuration, metadataV14: v14, metadataV15: v15)
+        var banner = """
+            DevChain on ws://\(hostName):\(portNumber) — runtime node-subtensor spec \(chain.runtime.specVersion), \(configuration.subnets) subnets, tempo \(configuration.tempo)
+            genesis 0x\(chain.genesisHash.map { String(format: "%02x", $0) }.joined())
+            funded dev accounts (sr25519, from //Name; \(configuration.devBalance / 1_000_000_000) TAO each):
+
+            """
+        for (name, keypair) in try DevAccounts.keypairs() {
+            banner += "  //\(name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(DevAccounts.address(keypair))\n"
+        }
+        // Written at once, unbuffered: the banner is what a user reads first, and stdout may be a pipe.
+        FileHandle.standardOutput.write(Data(banner.utf8))
+        let server = DevChainServer(chain: chain, host: hostName, port: portNumber, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: DevChainBlockProducer(chain: chain, logger: logger)), .init(service: server.application)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        try await group.run()
+    }
+}

@@ -1,0 +1,97 @@
+import DevChain
+import SubstrateKeys
+import Foundation
+import Logging
+import Model
+import ServiceLifecycle
+import SubstrateCore
+import SubstrateExtrinsics
+import TestHarness
+import Testing
+
+/// The official SDK (bittensor 11.3) against a running DevChain: it connects, reads, and stakes.
+@Suite("The Bittensor SDK against the DevChain", .timeLimit(.minutes(2)))
+struct SDKInteropTests {
+    func runSDK(port: Int, netuid: Int) throws -> [String: Any] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ReferenceOracle.python)
+        guard FileManager.default.isExecutableFile(atPath: ReferenceOracle.python) else {
+            throw ReferenceOracle.Unavailable(description: "the reference SDK is not installed; run `bash scripts/setup-python.sh`")
+        }
+        process.arguments = [ReferenceOracle.repositoryRoot.appendingPathComponent("Tests/Oracle/devchain_sdk.py").path, "\(port)", "\(netuid)"]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ReferenceOracle.Unavailable(description: "the SDK script failed: \(String(decoding: stderr.suffix(3000), as: UTF8.self))")
+        }
+        return object
+    }
+
+    @Test func theSDKReadsDividendsAndStakes() async throws {
+        var configuration = DevChainConfiguration()
+        configuration.subnets = 3
+        configuration.validatorsPerSubnet = 12
+        configuration.blockInterval = .milliseconds(200)
+        configuration.finalityLag = 1
+        let (v14, v15) = try RecordedRuntime.metadata()
+        let chain = try DevChain(configuration: configuration, metadataV14: v14, metadataV15: v15)
+        var logger = Logger(label: "test.devchain")
+        logger.logLevel = .warning
+        let port = Network.freePort()
+        let server = DevChainServer(chain: chain, port: port, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [
+            .init(service: server.application), .init(service: DevChainBlockProducer(chain: chain, logger: logger)),
+        ], logger: logger))
+        let running = Task { try await group.run() }
+        defer { Task { await group.triggerGracefulShutdown(); _ = try? await running.value } }
+        try await Network.waitUntilListening(port: port, what: "DevChain")
+
+        let alice = try SubstrateKeys.Keypair(uri: "//Alice")
+        let seen = try runSDK(port: port, netuid: 2)
+        #expect((seen["netuids"] as? [Int]) == [0, 1, 2, 3])
+        #expect(seen["tempo"] as? Int == Int(configuration.tempo))
+        // query_map's dividends equal the chain's own state at the block the SDK read.
+        let dividends = seen["dividends"] as? [String: Int] ?? [:]
+        let block = try #require(await chain.blockHash(UInt64(seen["block"] as? Int ?? -1)))
+        let dividendKey = try StorageKey(metadata: chain.metadata, pallet: "SubtensorModule", item: "AlphaDividendsPerSubnet")
+        let ours = try #require(await chain.keys(prefix: try dividendKey.key([.unsigned(2)]), count: 1000, after: nil, at: block))
+        #expect(ours.count == dividends.count)
+        #expect(!dividends.isEmpty)
+        for (hotkey, value) in dividends {
+            let mine = try await chain.value("SubtensorModule", "AlphaDividendsPerSubnet", [.unsigned(2), .string(hotkey)], at: block)
+            #expect(mine?.unsignedValue == UInt128(value), "\(hotkey)")
+        }
+        let stake = seen["stake"] as? [String: Any] ?? [:]
+        #expect(stake["success"] as? Bool == true, "\(stake)")
+        #expect((stake["events"] as? [String])?.contains("StakeAdded") == true)
+        let hotkey = try #require(seen["hotkey"] as? String)
+        let alpha = try await chain.value("SubtensorModule", "Alpha", [.string(hotkey), .bytes(alice.publicKey), .unsigned(2)])
+        #expect(alpha?.unsignedValue == UInt128(1_000_000_000) << 64)
+
+        // The SDK's own signed extrinsic with a used nonce is refused as a node refuses it; with
+        // the right nonce it is accepted.
+        let rpc = try await RPCTestClient.connect(port: port)
+        let best = await chain.best.number
+        let era = SubstrateExtrinsics.Era(period: 128, current: best)
+        let birth = try #require(await chain.blockHash(era.birth(current: best)))
+        let call = "0702" + Hex.encode(try AccountID(ss58: hotkey).bytes) + "0200" + Hex.encode(UInt64(1_000_000).scaleEncoded)
+        var requests: [[String: Any]] = [["cmd": "load_metadata", "path": ReferenceOracle.fixture("spec343-metadata_at_version_15.hex")]]
+        for nonce in [0, 1] {
+            requests.append(["cmd": "encode_signed_extrinsic", "call": call, "uri": "//Alice", "scheme": "sr25519", "nonce": nonce, "tip": 0,
+                             "era": ["period": 128, "current": Int(best)], "genesis_hash": Hex.encode(chain.genesisHash), "block_hash": Hex.encode(birth)])
+        }
+        let built = try ReferenceOracle.run(requests)
+        let stale = try await rpc.response("author_submitExtrinsic", [.string("0x" + (built[1].string ?? ""))])
+        #expect(stale["error"]?["code"] == .integer(1010))
+        #expect(stale["error"]?["data"] == "Transaction is outdated")
+        let accepted = try await rpc.response("author_submitExtrinsic", [.string("0x" + (built[2].string ?? ""))])
+        #expect(accepted["error"] == nil, "\(accepted)")
+        await rpc.close()
+    }
+}

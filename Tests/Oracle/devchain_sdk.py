@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Drives a running DevChain with the official SDK (bittensor 11.3's Subtensor client), as a user
+would, and prints what it saw as one JSON object. Usage: devchain_sdk.py PORT NETUID
+"""
+import json
+import sys
+
+import bittensor as bt
+import bittensor_core as core
+from bittensor.intents.staking import AddStake
+
+
+def main():
+    port, netuid = int(sys.argv[1]), int(sys.argv[2])
+    out = {}
+    subtensor = bt.Subtensor(f"ws://127.0.0.1:{port}")
+    try:
+        block = subtensor.block
+        out["block"] = block
+        out["netuids"] = sorted(int(k) for k, v in subtensor.query_map(("SubtensorModule", "NetworksAdded")) if v)
+        out["tempo"] = subtensor.query(("SubtensorModule", "Tempo"), [netuid])
+        out["dividends"] = {str(hotkey): int(value) for hotkey, value in
+                            subtensor.query_map(("SubtensorModule", "AlphaDividendsPerSubnet"), [netuid], block=block)}
+        alice = core.Keypair.create_from_uri("//Alice")
+        hotkey = subtensor.query(("SubtensorModule", "Keys"), [netuid, 0])
+        out["hotkey"] = hotkey
+        result = subtensor.execute(
+            AddStake(hotkey_ss58=hotkey, netuid=netuid, amount_tao=bt.Balance.from_tao(1.0), slippage_protection=False), alice)
+        out["stake"] = {"success": bool(result.success), "message": str(result.message), "block_hash": result.block_hash,
+                        "events": [e.get("event_id") for e in (result.events or [])]}
+    finally:
+        subtensor.close()
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
