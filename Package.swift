@@ -89,7 +89,9 @@ let package = Package(
         .target(
             name: "ChainWatcher",
             dependencies: [
-                "Model", "TaoRedis", "TaoStore", "TaoConfiguration",
+                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "SubstrateCore",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -111,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "TaoStream",
             dependencies: [
-                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "StreamServer", "SubstrateCore", "SubstrateKeys", "DevChain",
+                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "StreamServer", "ChainWatcher", "SubstrateCore", "SubstrateKeys", "DevChain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -151,10 +153,19 @@ let package = Package(
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ]),
         .testTarget(name: "SubstrateExtrinsicsTests", dependencies: ["SubstrateExtrinsics", "SubstrateKeys", "SubstrateCore", "TestHarness"]),
-        .testTarget(name: "ChainWatcherTests", dependencies: ["ChainWatcher", "TestHarness"]),
+        .testTarget(name: "ChainWatcherTests", dependencies: [
+            "ChainWatcher", "DevChain", "SubstrateCore", "TaoStore", "TaoRedis", "Model", "TestHarness",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")]),
-        .testTarget(name: "TaoStreamTests", dependencies: ["TaoStream", "TestHarness"]),
+        .testTarget(name: "TaoStreamTests", dependencies: [
+            "TaoStream", "TestHarness",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

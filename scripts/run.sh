@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian machine to a running TaoStream: installs what is missing,
 # builds, starts local Redis and PostgreSQL (unless already running) and runs the service.
-# Extra arguments go to `taostream serve`; settings come from TAOSTREAM_* or .env (see README).
+# Extra arguments go to `taostream run` (watcher + server in one process); settings come from
+# TAOSTREAM_* or .env (see README). Without TAOSTREAM_NETWORK it follows an in-process DevChain,
+# so a machine without internet shows live data; TAOSTREAM_NETWORK=finney follows mainnet.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -12,4 +14,5 @@ while IFS= read -r line; do
     # Settings given by the operator win over the local defaults.
     [ -n "${!name:-}" ] || export "$line"
 done < <(bash scripts/local-services.sh)
-exec "$root/.build/release/taostream" serve "$@"
+export TAOSTREAM_NETWORK="${TAOSTREAM_NETWORK:-devnet}"
+exec "$root/.build/release/taostream" run "$@"

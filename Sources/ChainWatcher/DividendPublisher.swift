@@ -20,8 +20,9 @@ public struct DividendPublisher: Sendable {
     static let script = """
         local last = tonumber(redis.call('HGET', KEYS[1], 'block') or '-1')
         if last >= tonumber(ARGV[1]) then return -1 end
+        if ARGV[4] ~= '' and last ~= tonumber(ARGV[4]) then return -2 end
         local count = 0
-        for i = 4, #ARGV, 7 do
+        for i = 5, #ARGV, 7 do
           if ARGV[i + 2] == '' then
             redis.call('HDEL', ARGV[i], ARGV[i + 1])
           else
@@ -37,14 +38,17 @@ public struct DividendPublisher: Sendable {
         """
 
     /// Publishes `changes` as block `block`; returns false when that block was already published.
-    /// Changes must be in offset order, all with this block's number.
+    /// Changes must be in offset order, all with this block's number. With `after`, the block is
+    /// refused (``PublishError/notAfter(expected:found:)``) unless Redis last saw exactly that block:
+    /// a Redis that lost its data must get a full snapshot, not a diff against what it forgot.
     @discardableResult
-    public func publish(block: UInt64, blockHash: String, changes: [DividendChange], logLength: Int = RedisLayout.changeLogLength) async throws(RedisError) -> Bool {
+    public func publish(block: UInt64, blockHash: String, changes: [DividendChange], after previous: UInt64? = nil, logLength: Int = RedisLayout.changeLogLength) async throws(RedisError) -> Bool {
         let encoder = JSONEncoder()
         var arguments: [RedisArgument] = [
             RedisArgument(Self.script), "3",
             RedisArgument(layout.watcherKey), RedisArgument(layout.changeLogKey), RedisArgument(layout.netuidsKey),
             RedisArgument(block), RedisArgument(blockHash), RedisArgument(logLength),
+            RedisArgument(previous.map { String($0) } ?? ""),
         ]
         arguments.reserveCapacity(arguments.count + changes.count * 7)
         for change in changes {
@@ -60,6 +64,9 @@ public struct DividendPublisher: Sendable {
             arguments.append(RedisArgument(change.netuid))
         }
         let reply = try await redis.send(RedisCommand("EVAL", arguments))
+        if reply.integer == -2 {
+            throw .server("Redis does not hold block \(previous.map(String.init) ?? "-") as the last published; it lost data or another watcher writes here")
+        }
         return reply.integer != -1
     }
 

@@ -1,0 +1,58 @@
+import Logging
+import Metrics
+
+/// Keeps one connection to a node of a list of endpoints: reconnects with exponential back-off
+/// and jitter, moving to the next endpoint after each failure.
+public actor ChainClient {
+    public let endpoints: [String]
+    let logger: Logger
+    private var current: ChainRPCConnection?
+    private var endpointIndex = 0
+    private var failures = 0
+    private let reconnects = Counter(label: "taostream_watcher_reconnects_total")
+    let maximumBackoff: Duration
+
+    public init(endpoints: [String], maximumBackoff: Duration = .seconds(30), logger: Logger) {
+        precondition(!endpoints.isEmpty, "a chain client needs at least one endpoint")
+        self.endpoints = endpoints
+        self.maximumBackoff = maximumBackoff
+        self.logger = logger
+    }
+
+    /// The live connection, opening one if needed (waiting out the back-off between attempts).
+    public func connection() async throws -> ChainRPCConnection {
+        if let current, current.isOpen { return current }
+        while true {
+            try Task.checkCancellation()
+            let endpoint = endpoints[endpointIndex % endpoints.count]
+            do {
+                let connection = try await ChainRPCConnection.open(endpoint, logger: logger)
+                if failures > 0 || self.current != nil {
+                    reconnects.increment()
+                    logger.notice("connected to the node", metadata: ["endpoint": "\(endpoint)"])
+                }
+                failures = 0
+                current = connection
+                return connection
+            } catch {
+                failures += 1
+                endpointIndex += 1
+                let backoff = min(maximumBackoff, .milliseconds(100) * (1 << min(failures, 12)))
+                let jittered = backoff * Double.random(in: 0.5...1.0)
+                logger.warning("node unreachable; retrying", metadata: ["endpoint": "\(endpoint)", "error": "\(error)", "retryIn": "\(jittered)"])
+                try await Task.sleep(for: jittered)
+            }
+        }
+    }
+
+    public func request(_ method: String, _ params: [Model.JSONValue] = []) async throws -> Model.JSONValue {
+        try await connection().request(method, params)
+    }
+
+    public func close() async {
+        await current?.close()
+        current = nil
+    }
+}
+
+import Model

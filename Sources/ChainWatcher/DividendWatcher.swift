@@ -1,0 +1,159 @@
+import Logging
+import Metrics
+import Model
+import ServiceLifecycle
+import SubstrateCore
+import Synchronization
+import TaoRedis
+import TaoStore
+
+/// Follows finalized blocks and publishes every dividend change: a full read at start (diffed
+/// against what was published before, so a restart or an outage leaves no silent gap), then per
+/// block only the subnets whose epoch ran, and a full reconciliation every
+/// `reconciliationInterval` blocks.
+public final class DividendWatcher: Service, Sendable {
+    public struct Settings: Sendable {
+        public var kinds: [DividendKind]?
+        public var reconciliationInterval: UInt64 = 100
+        public var metadataCache: MetadataCache
+        public init(kinds: [DividendKind]? = nil, reconciliationInterval: UInt64 = 100, metadataCache: MetadataCache) {
+            self.kinds = kinds
+            self.reconciliationInterval = reconciliationInterval
+            self.metadataCache = metadataCache
+        }
+    }
+
+    let client: ChainClient
+    let publisher: DividendPublisher
+    let history: HistoryRecorder?
+    let settings: Settings
+    let logger: Logger
+    private let state = Mutex(FollowState())
+    private let changesPublished = Counter(label: "taostream_watcher_changes_published_total")
+    private let blocksProcessed = Counter(label: "taostream_watcher_blocks_processed_total")
+    private let blocksBehind = Gauge(label: "taostream_watcher_blocks_behind")
+    private let readLatency = Timer(label: "taostream_watcher_block_read_seconds")
+
+    struct FollowState {
+        var known: [DividendKey: UInt64]?
+        var lastBlock: UInt64?
+    }
+
+    public init(client: ChainClient, publisher: DividendPublisher, history: DividendHistoryStore?, settings: Settings, logger: Logger) {
+        self.client = client
+        self.publisher = publisher
+        self.history = history.map { HistoryRecorder(store: $0, logger: logger) }
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// The last block fully published by this watcher.
+    public var lastBlock: UInt64? { state.withLock { $0.lastBlock } }
+
+    public func run() async throws {
+        let history = self.history
+        // Not a child task: at shutdown it must finish writing, not be cancelled with the rest.
+        let flusher = Task { await history?.flushContinuously(catchingUpFrom: publisher) }
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await self.follow()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    self.logger.warning("lost the chain or Redis; resuming from the finalized head", metadata: ["error": "\(error)"])
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+        }
+        await client.close()
+        await history?.stop()
+        await flusher.value
+    }
+
+    private func follow() async throws {
+        let connection = try await client.connection()
+        let reader = ChainReader(connection: connection, cache: settings.metadataCache)
+        guard let genesis = try await reader.blockHash(0) else { throw ChainRPCError.unexpectedAnswer(method: "chain_getBlockHash", detail: "no genesis") }
+        let heads = try await connection.subscribe("chain_subscribeFinalizedHeads")
+        var (metadata, spec) = try await reader.metadata(genesis: genesis, at: try await reader.finalizedHead().hash)
+        var kinds = DividendSnapshotReader.present(in: metadata, wanted: settings.kinds)
+        try await publisher.register(kinds: kinds)
+        // Diff against what Redis holds: after a restart of this process, or of a Redis that
+        // lost its data, that is what servers serve, and what must be brought up to date.
+        let redisLast = try await publisher.lastPublishedBlock()?.number
+        if state.withLock({ $0.known == nil || $0.lastBlock != redisLast }) {
+            if state.withLock({ $0.known != nil }) {
+                logger.warning("Redis no longer holds what was published (restarted without its data?); republishing a full snapshot")
+            }
+            let published = try await publisher.publishedSnapshot(kinds: kinds)
+            state.withLock { $0 = FollowState(known: published, lastBlock: redisLast) }
+        }
+        // Catch up at the finalized head with a full read: blocks missed while away are a recorded gap.
+        let head = try await reader.finalizedHead()
+        try await process(number: head.number, hash: head.hash, reader: DividendSnapshotReader(reader: reader, metadata: metadata, kinds: kinds), full: true)
+
+        for try await header in heads {
+            let number = try ChainReader.number(header)
+            guard let last = state.withLock({ $0.lastBlock }) else {
+                // Nothing published yet (the chain was at genesis): start with a full read here.
+                if let hash = try await reader.blockHash(number) {
+                    try await process(number: number, hash: hash, reader: DividendSnapshotReader(reader: reader, metadata: metadata, kinds: kinds), full: true)
+                }
+                continue
+            }
+            guard number > last else { continue }
+            for block in (last + 1)...number {
+                guard let hash = try await reader.blockHash(block) else { continue }
+                let blockSpec = try await reader.specVersion(at: hash)
+                if blockSpec != spec {
+                    // A runtime upgrade: the next reads go through the new metadata.
+                    (metadata, spec) = try await reader.metadata(genesis: genesis, at: hash)
+                    kinds = DividendSnapshotReader.present(in: metadata, wanted: settings.kinds)
+                    try await publisher.register(kinds: kinds)
+                    logger.notice("runtime upgraded", metadata: ["specVersion": "\(spec)", "block": "\(block)"])
+                }
+                let full = block % settings.reconciliationInterval == 0
+                try await process(number: block, hash: hash, reader: DividendSnapshotReader(reader: reader, metadata: metadata, kinds: kinds), full: full)
+            }
+            blocksBehind.record(0)
+        }
+        throw ChainRPCError.connectionLost(endpoint: connection.endpoint)
+    }
+
+    /// Reads what may have changed in one block, publishes the differences, records history.
+    private func process(number: UInt64, hash: [UInt8], reader: DividendSnapshotReader, full: Bool) async throws {
+        let (known, last) = state.withLock { ($0.known ?? [:], $0.lastBlock) }
+        if let last, number <= last { return }
+        // Stream offsets are `block-sequence` and Redis refuses `0-0`: genesis is never published.
+        guard number > 0 else { return }
+        let start = ContinuousClock.now
+        let hashText = Hex.encode(hash, prefixed: true)
+        let changes: [DividendChange]
+        var updated = known
+        if full {
+            let fresh = try await reader.read(at: hash)
+            changes = DividendDiff.changes(from: known, to: fresh, scope: { _ in true }, block: number, blockHash: hashText)
+            updated = fresh
+        } else {
+            let netuids = try await reader.epochs(at: hash, number: number)
+            if netuids.isEmpty {
+                changes = []
+            } else {
+                let fresh = try await reader.read(at: hash, netuids: netuids)
+                let scope = Set(netuids)
+                changes = DividendDiff.changes(from: known, to: fresh, scope: { scope.contains($0.netuid) }, block: number, blockHash: hashText)
+                for key in known.keys where scope.contains(key.netuid) { updated[key] = nil }
+                updated.merge(fresh) { $1 }
+            }
+        }
+        readLatency.recordNanoseconds(Int64((ContinuousClock.now - start).components.attoseconds / 1_000_000_000 + (ContinuousClock.now - start).components.seconds * 1_000_000_000))
+        try await publisher.publish(block: number, blockHash: hashText, changes: changes, after: last)
+        let gapFrom: UInt64? = last.flatMap { $0 + 1 < number ? $0 + 1 : nil }
+        if let gapFrom { logger.notice("blocks missed while away; diffed at the head", metadata: ["from": "\(gapFrom)", "to": "\(number - 1)"]) }
+        state.withLock { $0 = FollowState(known: updated, lastBlock: number) }
+        changesPublished.increment(by: changes.count)
+        blocksProcessed.increment()
+        await history?.enqueue(.init(number: number, hash: hashText, changes: changes, gapFrom: gapFrom))
+    }
+}

@@ -1,0 +1,68 @@
+import Logging
+import Model
+import PostgresNIO
+
+/// Writes processed blocks and their changes; idempotent (a block written twice adds nothing).
+public struct DividendHistoryStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public func record(block: UInt64, hash: String, changes: [DividendChange], gapFrom: UInt64?, logger: Logger) async throws(StoreError) {
+        do {
+            try await database.client.withTransaction(logger: logger) { connection in
+                for change in changes {
+                    try await connection.query("""
+                        INSERT INTO dividend_changes (block, sequence, kind, netuid, hotkey, old_amount, new_amount, unit, block_hash)
+                        VALUES (\(Int64(change.block)), \(Int32(change.offset.sequence)), \(change.kind.rawValue), \(Int32(change.netuid)),
+                                \(change.hotkey), \(change.old)::NUMERIC, \(change.new)::NUMERIC, \(change.unit.rawValue), \(change.blockHash))
+                        ON CONFLICT DO NOTHING
+                        """, logger: logger)
+                }
+                try await connection.query("""
+                    INSERT INTO processed_blocks (number, hash, changes, gap_from)
+                    VALUES (\(Int64(block)), \(hash), \(Int32(changes.count)), \(gapFrom.map(Int64.init)))
+                    ON CONFLICT (number) DO NOTHING
+                    """, logger: logger)
+            }
+        } catch {
+            throw .query("could not record block \(block) in PostgreSQL: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// The highest block recorded, nil when none.
+    public func lastBlock(logger: Logger) async throws(StoreError) -> UInt64? {
+        do {
+            let rows = try await database.client.query("SELECT max(number) FROM processed_blocks", logger: logger)
+            for try await (number) in rows.decode(Int64?.self) { return number.map(UInt64.init) }
+            return nil
+        } catch {
+            throw .query("could not read processed_blocks: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// Changes recorded for a key, oldest first (for tools and tests).
+    public func changes(netuid: UInt16, hotkey: String, logger: Logger) async throws(StoreError) -> [(block: UInt64, old: String?, new: String?)] {
+        do {
+            let rows = try await database.client.query("""
+                SELECT block, old_amount::TEXT, new_amount::TEXT FROM dividend_changes
+                WHERE netuid = \(Int32(netuid)) AND hotkey = \(hotkey) ORDER BY block, sequence
+                """, logger: logger)
+            var result: [(UInt64, String?, String?)] = []
+            for try await (block, old, new) in rows.decode((Int64, String?, String?).self) { result.append((UInt64(block), old, new)) }
+            return result
+        } catch {
+            throw .query("could not read dividend_changes: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    public func count(logger: Logger) async throws(StoreError) -> (changes: Int, blocks: Int) {
+        do {
+            let rows = try await database.client.query("SELECT (SELECT count(*) FROM dividend_changes), (SELECT count(*) FROM processed_blocks)", logger: logger)
+            for try await (changes, blocks) in rows.decode((Int64, Int64).self) { return (Int(changes), Int(blocks)) }
+            return (0, 0)
+        } catch {
+            throw .query("could not count history: \(String(reflecting: error).prefix(300))")
+        }
+    }
+}

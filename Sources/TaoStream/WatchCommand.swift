@@ -1,0 +1,37 @@
+import ArgumentParser
+import Logging
+import Model
+import ServiceLifecycle
+import TaoRedis
+import TaoStore
+
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Run the ChainWatcher: follow finalized blocks and publish every dividend change."
+    )
+
+    @Option(help: "finney, test, local, devnet, or ws(s):// URLs separated by commas (TAOSTREAM_NETWORK). Default local")
+    var network: String?
+
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let source = try options.load()
+        let logger = Logger(label: "taostream.watch")
+        let redis = RedisClient(configuration: try options.redis(source), logger: Logger(label: "taostream.redis"))
+        try await redis.ping()
+        let database = Database(configuration: try options.database(source), logger: Logger(label: "taostream.db"))
+        try await database.checkReachable()
+        let layout = RedisLayout(prefix: source.string("TAOSTREAM_REDIS_PREFIX", default: "taostream"))
+        let watcher = try WatcherServices(source: source, networkFlag: network, redis: redis, database: database, layout: layout, logger: logger)
+        logger.info("following the chain", metadata: ["network": "\(watcher.network)"])
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: database), .init(service: MigrationService(database: database, logger: logger), successTerminationBehavior: .ignore)]
+                + watcher.services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        try await group.run()
+        await redis.close()
+    }
+}

@@ -1,0 +1,53 @@
+import ChainWatcher
+import DevChain
+import Logging
+import Model
+import ServiceLifecycle
+import TaoConfiguration
+import TaoRedis
+import TaoStore
+
+/// The watcher's services from settings: `TAOSTREAM_NETWORK` (finney, test, local, devnet, or
+/// comma-separated ws:// / wss:// URLs for failover), `TAOSTREAM_DIVIDEND_KINDS`,
+/// `TAOSTREAM_RECONCILE_BLOCKS`, `TAOSTREAM_METADATA_CACHE`.
+struct WatcherServices {
+    let services: [any Service]
+    let network: String
+
+    init(source: SettingsSource, networkFlag: String?, redis: RedisClient, database: Database, layout: RedisLayout, logger: Logger) throws {
+        network = source.string("TAOSTREAM_NETWORK", flag: networkFlag, default: "local")
+        let preset = NetworkPreset(network)
+        var services: [any Service] = []
+        var endpoints = preset.endpoints
+        if preset == .devnet {
+            let (v14, v15) = try RecordedRuntime.metadata()
+            var configuration = DevChainConfiguration()
+            configuration.blockInterval = .milliseconds(try source.integer("TAOSTREAM_DEVNET_BLOCK_MS", default: 12_000, range: 1...3_600_000))
+            let port = try source.integer("TAOSTREAM_DEVNET_PORT", default: 9944, range: 1...65535)
+            let chain = try DevChain(configuration: configuration, metadataV14: v14, metadataV15: v15)
+            services.append(DevChainServer(chain: chain, port: port, logger: logger).application)
+            services.append(DevChainBlockProducer(chain: chain, logger: logger))
+            endpoints = ["ws://127.0.0.1:\(port)"]
+        }
+        guard !endpoints.isEmpty, endpoints.allSatisfy({ $0.hasPrefix("ws://") || $0.hasPrefix("wss://") }) else {
+            throw ConfigurationError(
+                setting: "TAOSTREAM_NETWORK", origin: networkFlag != nil ? .flag("network") : source.lookup("TAOSTREAM_NETWORK")?.origin,
+                problem: "'\(network)' is not a network", fix: "use finney, test, local, devnet, or ws:// / wss:// URLs separated by commas"
+            )
+        }
+        let kinds = source.optionalString("TAOSTREAM_DIVIDEND_KINDS").map { text in
+            text.split(separator: ",").map { DividendKind(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+        }
+        let settings = DividendWatcher.Settings(
+            kinds: kinds,
+            reconciliationInterval: UInt64(try source.integer("TAOSTREAM_RECONCILE_BLOCKS", default: 100, range: 1...1_000_000)),
+            metadataCache: MetadataCache(directory: source.string("TAOSTREAM_METADATA_CACHE", default: MetadataCache.defaultDirectory))
+        )
+        let client = ChainClient(endpoints: endpoints, logger: logger)
+        services.append(DividendWatcher(
+            client: client, publisher: DividendPublisher(redis: redis, layout: layout),
+            history: DividendHistoryStore(database: database), settings: settings, logger: logger
+        ))
+        self.services = services
+    }
+}

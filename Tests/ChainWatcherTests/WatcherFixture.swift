@@ -1,0 +1,136 @@
+import ChainWatcher
+import DevChain
+import Foundation
+import Logging
+import Model
+import ServiceLifecycle
+import SubstrateCore
+import TaoRedis
+import TaoStore
+import TestHarness
+
+/// A DevChain (blocks only when a test says), a real redis-server and PostgreSQL database, and a
+/// watcher following the chain that can be stopped and started again.
+final class WatcherFixture: @unchecked Sendable {
+    let chain: DevChain
+    let chainPort: Int
+    let redisServer: RedisServer
+    let redis: RedisClient
+    let publisher: DividendPublisher
+    let databaseURL: String
+    /// A PostgresClient runs once: each watcher start gets a fresh one.
+    private(set) var database: Database
+    var history: DividendHistoryStore { DividendHistoryStore(database: database) }
+    let cacheDirectory: String
+    let logger: Logger
+    private var chainGroup: (ServiceGroup, Task<Void, any Error>)?
+    private var watcherGroup: (ServiceGroup, Task<Void, any Error>)?
+    private(set) var watcher: DividendWatcher?
+
+    init(tempo: UInt16 = 3, subnets: Int = 3, validators: Int = 10, postgres: PostgresServer? = nil) async throws {
+        var configuration = DevChainConfiguration()
+        configuration.tempo = tempo
+        configuration.subnets = subnets
+        configuration.validatorsPerSubnet = validators
+        configuration.finalityLag = 1
+        let (v14, v15) = try RecordedRuntime.metadata()
+        chain = try DevChain(configuration: configuration, metadataV14: v14, metadataV15: v15)
+        chainPort = Network.freePort()
+        redisServer = try await RedisServer.start()
+        redis = RedisClient(configuration: try RedisConfiguration(url: redisServer.url))
+        publisher = DividendPublisher(redis: redis)
+        let server: PostgresServer
+        if let postgres { server = postgres } else { server = try await PostgresServer.shared() }
+        let url = try await server.createDatabase("watcher")
+        var logger = Logger(label: "test.watcher")
+        logger.logLevel = .warning
+        self.logger = logger
+        databaseURL = url
+        database = Database(configuration: try DatabaseConfiguration(url: url), logger: logger)
+        cacheDirectory = try TemporaryDirectory.make("metadata-cache")
+        try await startChainServer()
+        // Past genesis, so there is a finalized block to publish.
+        for _ in 0..<2 { try await chain.produceBlock() }
+    }
+
+    func startChainServer() async throws {
+        let server = DevChainServer(chain: chain, port: chainPort, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: server.application)], logger: logger))
+        chainGroup = (group, Task { try await group.run() })
+        try await Network.waitUntilListening(port: chainPort, what: "DevChain")
+    }
+
+    func stopChainServer() async {
+        guard let (group, task) = chainGroup else { return }
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+        chainGroup = nil
+    }
+
+    func startWatcher() async throws {
+        database = Database(configuration: try DatabaseConfiguration(url: databaseURL), logger: logger)
+        let client = ChainClient(endpoints: ["ws://127.0.0.1:\(chainPort)"], maximumBackoff: .milliseconds(500), logger: logger)
+        let watcher = DividendWatcher(
+            client: client, publisher: publisher, history: history,
+            settings: .init(reconciliationInterval: 10, metadataCache: MetadataCache(directory: cacheDirectory)), logger: logger
+        )
+        self.watcher = watcher
+        let group = ServiceGroup(configuration: .init(services: [.init(service: database), .init(service: MigrationRunner(database: database, logger: logger)), .init(service: watcher)], logger: logger))
+        watcherGroup = (group, Task { try await group.run() })
+    }
+
+    func stopWatcher() async {
+        guard let (group, task) = watcherGroup else { return }
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+        watcherGroup = nil
+    }
+
+    /// Waits until the watcher has published the chain's finalized head.
+    func waitForWatcher(timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let finalized = await chain.finalized.number
+            if let last = try await publisher.lastPublishedBlock()?.number, last >= finalized { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw StreamRecorder<Int>.Timeout(description: "the watcher did not reach block \(await chain.finalized.number)")
+    }
+
+    /// The chain's own dividends at its finalized head.
+    func chainDividends() async throws -> [DividendKey: UInt64] {
+        let hash = await chain.finalizedHash
+        let storage = try StorageKey(metadata: chain.metadata, pallet: "SubtensorModule", item: "AlphaDividendsPerSubnet")
+        var result: [DividendKey: UInt64] = [:]
+        for key in await chain.keys(prefix: storage.item.prefix, count: 100_000, after: nil, at: hash) ?? [] {
+            let arguments = try storage.arguments(of: key)
+            guard let netuid = arguments[0]?.unsignedValue, case .string(let hotkey)? = arguments[1],
+                  let bytes = await chain.storage(key, at: hash) else { continue }
+            result[DividendKey(kind: .alpha, netuid: UInt16(netuid), hotkey: hotkey)] = try UInt64(scaleEncoded: bytes)
+        }
+        return result
+    }
+
+    /// Every change in the Redis change log, in log order.
+    func changeLog() async throws -> [DividendChange] {
+        let entries = try await redis.xrange(RedisLayout().changeLogKey, from: "-", count: 1_000_000)
+        return try entries.map { try JSONDecoder().decode(DividendChange.self, from: Data($0.fields[RedisLayout.changeField] ?? [])) }
+    }
+
+    func shutdown() async {
+        await stopWatcher()
+        await stopChainServer()
+        await redis.close()
+        await redisServer.shutdown()
+    }
+}
+
+/// Applies migrations once at start (what `taostream watch` does before following the chain).
+struct MigrationRunner: Service {
+    let database: Database
+    let logger: Logger
+    func run() async throws {
+        try await Migrator(database: database).migrate(logger: logger)
+        try? await gracefulShutdown()
+    }
+}

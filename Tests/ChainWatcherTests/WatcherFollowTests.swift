@@ -1,0 +1,125 @@
+import ChainWatcher
+import DevChain
+import Foundation
+import Model
+import TaoRedis
+import SubstrateCore
+import TaoStore
+import TestHarness
+import Testing
+
+@Suite("The watcher following a DevChain, into real Redis and PostgreSQL", .serialized, .timeLimit(.minutes(2)))
+struct WatcherFollowTests {
+    /// The change log must be a gapless, duplicate-free history: offsets strictly increasing,
+    /// every change's `old` the previous `new` of its key, and replaying it gives `final`.
+    func checkLog(_ log: [DividendChange], replaysTo final: [DividendKey: UInt64]) {
+        var state: [DividendKey: String] = [:]
+        for (previous, change) in zip([nil] + log.map(Optional.some), log) {
+            if let previous { #expect(previous.offset < change.offset, "offsets must increase: \(previous.offset) then \(change.offset)") }
+            #expect(state[change.key] == change.old, "\(change.key) at \(change.offset): old \(String(describing: change.old)), expected \(String(describing: state[change.key]))")
+            state[change.key] = change.new
+        }
+        #expect(state.compactMapValues { UInt64($0) } == final)
+    }
+
+    @Test func publishesExactlyTheChainsChangesAcrossRestartsAndDrops() async throws {
+        let fixture = try await WatcherFixture()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.chain.produceBlock()
+        try await fixture.startWatcher()
+        try await fixture.waitForWatcher()
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+
+        // Epochs every 4 blocks per subnet: changes on most blocks.
+        for _ in 0..<12 {
+            try await fixture.chain.produceBlock()
+            try await fixture.waitForWatcher()
+            #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+        }
+        var log = try await fixture.changeLog()
+        checkLog(log, replaysTo: try await fixture.chainDividends())
+        #expect(log.count > 30)
+        // Each change carries the value the chain had at its block.
+        for change in log.suffix(20) {
+            let hash = try #require(await fixture.chain.blockHash(change.block))
+            let key = try StorageKey(metadata: fixture.chain.metadata, pallet: "SubtensorModule", item: "AlphaDividendsPerSubnet")
+                .key([.unsigned(UInt128(change.netuid)), .string(change.hotkey)])
+            let raw = await fixture.chain.storage(key, at: hash)
+            #expect(try raw.map { String(try UInt64(scaleEncoded: $0)) } == change.new)
+        }
+
+        // A watcher restart while the chain moves on: the gap is diffed at the head, nothing twice.
+        await fixture.stopWatcher()
+        for _ in 0..<7 { try await fixture.chain.produceBlock() }
+        try await fixture.startWatcher()
+        try await fixture.waitForWatcher()
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+
+        // The node goes away and comes back.
+        await fixture.stopChainServer()
+        for _ in 0..<5 { try await fixture.chain.produceBlock() }
+        try await fixture.startChainServer()
+        try await fixture.waitForWatcher()
+        for _ in 0..<4 {
+            try await fixture.chain.produceBlock()
+            try await fixture.waitForWatcher()
+        }
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+        log = try await fixture.changeLog()
+        checkLog(log, replaysTo: try await fixture.chainDividends())
+
+        // PostgreSQL holds the same history, and the gaps are recorded.
+        try await Task.sleep(for: .milliseconds(300))
+        let counts = try await fixture.history.count(logger: fixture.logger)
+        #expect(counts.changes == log.count)
+        let gaps = try await fixture.database.client.query("SELECT count(*) FROM processed_blocks WHERE gap_from IS NOT NULL", logger: fixture.logger)
+        for try await (count) in gaps.decode(Int64.self) { #expect(count >= 1) }
+    }
+
+    @Test func aRedisThatLostItsDataIsRefilledAndAPostgresOutageIsCaughtUp() async throws {
+        let postgres = try await PostgresServer.start()
+        defer { Task { await postgres.stop() } }
+        let fixture = try await WatcherFixture(postgres: postgres)
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startWatcher()
+        try await fixture.waitForWatcher()
+
+        // Redis restarts empty (as without persistence): the watcher republishes everything.
+        await fixture.redisServer.stop()
+        try await fixture.redisServer.start()
+        _ = try await fixture.redis.send(RedisCommand("FLUSHALL"))
+        try await fixture.chain.produceBlock()
+        try await fixture.waitForWatcher()
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+
+        // PostgreSQL goes down: publishing carries on; history catches up when it is back.
+        await postgres.stop()
+        for _ in 0..<8 {
+            try await fixture.chain.produceBlock()
+            try await fixture.waitForWatcher()
+        }
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+        try await postgres.start()
+        let published = try await fixture.changeLog().filter { $0.block > 0 }
+        let deadline = ContinuousClock.now + .seconds(30)
+        var recorded = (changes: 0, blocks: 0)
+        while ContinuousClock.now < deadline {
+            recorded = (try? await fixture.history.count(logger: fixture.logger)) ?? (0, 0)
+            if recorded.changes >= published.count { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // Every change since the Redis flush is in the log; PostgreSQL has at least those, each once.
+        #expect(recorded.changes >= published.count, "PostgreSQL has \(recorded.changes) changes, the log \(published.count)")
+        let lastBlock = try await fixture.history.lastBlock(logger: fixture.logger)
+        #expect(lastBlock == (try await fixture.publisher.lastPublishedBlock()?.number))
+    }
+
+    @Test func theMetadataCacheMakesAReconnectCheap() async throws {
+        let fixture = try await WatcherFixture()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startWatcher()
+        try await fixture.waitForWatcher()
+        let files = try FileManager.default.contentsOfDirectory(atPath: fixture.cacheDirectory)
+        #expect(files.contains("\(fixture.chain.genesisHash.map { String(format: "%02x", $0) }.joined())-343.scale"), "\(files)")
+    }
+}

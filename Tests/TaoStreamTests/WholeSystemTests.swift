@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import HummingbirdWSClient
+import Logging
+import TestHarness
+import Testing
+
+/// `taostream run --network devnet` as an operator starts it: a real process with its own DevChain,
+/// watcher and server, on a real Redis and PostgreSQL; a WebSocket client sees dividends move.
+@Suite("The whole system, end to end", .timeLimit(.minutes(2)))
+struct WholeSystemTests {
+    @Test func dividendsFlowFromTheChainToAWebSocketClient() async throws {
+        let redis = try await RedisServer.start()
+        defer { Task { await redis.shutdown() } }
+        let databaseURL = try await PostgresServer.shared().createDatabase("system")
+        let httpPort = Network.freePort()
+        let chainPort = Network.freePort()
+        let cache = try TemporaryDirectory.make("system-cache")
+        let environment = [
+            "TAOSTREAM_REDIS_URL": redis.url, "TAOSTREAM_DATABASE_URL": databaseURL, "TAOSTREAM_HTTP_PORT": "\(httpPort)",
+            "TAOSTREAM_NETWORK": "devnet", "TAOSTREAM_DEVNET_PORT": "\(chainPort)", "TAOSTREAM_DEVNET_BLOCK_MS": "150",
+            "TAOSTREAM_METADATA_CACHE": cache, "TAOSTREAM_LOG_LEVEL": "warning",
+        ]
+        let created = try await TaoStreamBinary.run(["token", "create", "--label", "e2e"], environment: environment)
+        let token = try #require(created.output.split(separator: "\n").first { $0.hasPrefix("tst_") }.map(String.init), "\(created.output)")
+        let log = cache + "/taostream.log"
+        let process = try ChildProcess.spawn(try TaoStreamBinary.path, ["run"], environment: TaoStreamBinary.cleanEnvironment.merging(environment) { $1 }, logFile: log)
+        defer { Task { await process.stop() } }
+        try await Network.waitUntilListening(port: httpPort, what: "taostream run")
+
+        let received = Locked<[String]>([])
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(token)"
+        var logger = Logger(label: "test.e2e")
+        logger.logLevel = .critical
+        let client = Task {
+            try await WebSocketClient.connect(url: "ws://127.0.0.1:\(httpPort)/ws", configuration: .init(additionalHeaders: headers), logger: logger) { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"type":"subscribe","id":"all","netuid":1}"#))
+                for try await message in inbound.messages(maxSize: 1 << 22) {
+                    if case .text(let text) = message { received.withLock { $0.append(text) } }
+                }
+            }
+        }
+        defer { client.cancel() }
+        // The first epoch of subnet 1 after subscribing arrives as live updates.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, !received.value.contains(where: { $0.contains(#""type":"update""#) }) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let messages = received.value
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(messages.contains { $0.contains(#""type":"subscribed""#) }, "\(messages.prefix(3)) / \(output.suffix(2000))")
+        let update = try #require(messages.first { $0.contains(#""type":"update""#) }, "no update; log: \(output.suffix(2000))")
+        #expect(update.contains(#""netuid":1"#))
+        #expect(update.contains(#""kind":"AlphaDividendsPerSubnet""#))
+        #expect(!output.contains(token), "the token must never be logged")
+    }
+}
