@@ -90,8 +90,9 @@ let package = Package(
             name: "ChainWatcher",
             dependencies: [
                 "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "SubstrateCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -1,5 +1,4 @@
 import Logging
-import Metrics
 import Model
 import ServiceLifecycle
 import SubstrateCore
@@ -29,18 +28,17 @@ public final class DividendWatcher: Service, Sendable {
     let settings: Settings
     let logger: Logger
     private let state = Mutex(FollowState())
-    private let changesPublished = Counter(label: "taostream_watcher_changes_published_total")
-    private let blocksProcessed = Counter(label: "taostream_watcher_blocks_processed_total")
-    private let blocksBehind = Gauge(label: "taostream_watcher_blocks_behind")
-    private let readLatency = Timer(label: "taostream_watcher_block_read_seconds")
+    public let metrics: WatcherMetrics
+    private let lastProgress = Mutex<ContinuousClock.Instant>(.now)
 
     struct FollowState {
         var known: [DividendKey: UInt64]?
         var lastBlock: UInt64?
     }
 
-    public init(client: ChainClient, publisher: DividendPublisher, history: DividendHistoryStore?, settings: Settings, logger: Logger) {
+    public init(client: ChainClient, publisher: DividendPublisher, history: DividendHistoryStore?, settings: Settings, metrics: WatcherMetrics = WatcherMetrics(), logger: Logger) {
         self.client = client
+        self.metrics = metrics
         self.publisher = publisher
         self.history = history.map { HistoryRecorder(store: $0, logger: logger) }
         self.settings = settings
@@ -49,6 +47,9 @@ public final class DividendWatcher: Service, Sendable {
 
     /// The last block fully published by this watcher.
     public var lastBlock: UInt64? { state.withLock { $0.lastBlock } }
+
+    /// How long since a block was last published (or since start).
+    public var sinceLastProgress: Duration { ContinuousClock.now - lastProgress.withLock { $0 } }
 
     public func run() async throws {
         let history = self.history
@@ -104,6 +105,7 @@ public final class DividendWatcher: Service, Sendable {
             }
             guard number > last else { continue }
             for block in (last + 1)...number {
+                metrics.blocksBehind.set(Double(number - block))
                 guard let hash = try await reader.blockHash(block) else { continue }
                 let blockSpec = try await reader.specVersion(at: hash)
                 if blockSpec != spec {
@@ -116,7 +118,7 @@ public final class DividendWatcher: Service, Sendable {
                 let full = block % settings.reconciliationInterval == 0
                 try await process(number: block, hash: hash, reader: DividendSnapshotReader(reader: reader, metadata: metadata, kinds: kinds), full: full)
             }
-            blocksBehind.record(0)
+            metrics.blocksBehind.set(Double(0))
         }
         throw ChainRPCError.connectionLost(endpoint: connection.endpoint)
     }
@@ -147,13 +149,16 @@ public final class DividendWatcher: Service, Sendable {
                 updated.merge(fresh) { $1 }
             }
         }
-        readLatency.recordNanoseconds(Int64((ContinuousClock.now - start).components.attoseconds / 1_000_000_000 + (ContinuousClock.now - start).components.seconds * 1_000_000_000))
+        metrics.readLatency.record(ContinuousClock.now - start)
         try await publisher.publish(block: number, blockHash: hashText, changes: changes, after: last)
         let gapFrom: UInt64? = last.flatMap { $0 + 1 < number ? $0 + 1 : nil }
         if let gapFrom { logger.notice("blocks missed while away; diffed at the head", metadata: ["from": "\(gapFrom)", "to": "\(number - 1)"]) }
         state.withLock { $0 = FollowState(known: updated, lastBlock: number) }
-        changesPublished.increment(by: changes.count)
-        blocksProcessed.increment()
+        metrics.changesPublished.increment(by: Double(changes.count))
+        metrics.blocksProcessed.increment()
+        metrics.lastBlock.set(Double(number))
+        lastProgress.withLock { $0 = .now }
         await history?.enqueue(.init(number: number, hash: hashText, changes: changes, gapFrom: gapFrom))
+        if let history { metrics.historyBacklog.set(Double(await history.pending)) }
     }
 }

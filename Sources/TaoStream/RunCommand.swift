@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChainWatcher
 import Logging
 import Model
 import ServiceLifecycle
@@ -33,8 +34,11 @@ struct RunCommand: AsyncParsableCommand {
         try await redis.ping()
         let database = Database(configuration: settings.database, logger: Logger(label: "taostream.db"))
         try await database.checkReachable()
-        let watcher = try WatcherServices(source: source, networkFlag: network, redis: redis, database: database, layout: settings.layout, logger: logger)
-        let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger)
+        // One registry: the server's /metrics shows the watcher's figures too.
+        let serverMetrics = ServerMetrics()
+        let watcher = try WatcherServices(source: source, networkFlag: network, redis: redis, database: database, layout: settings.layout,
+                                          metrics: WatcherMetrics(registry: serverMetrics.registry), serveHTTP: false, logger: logger)
+        let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger, metrics: serverMetrics)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: database), .init(service: MigrationService(database: database, logger: logger), successTerminationBehavior: .ignore)]
                 + watcher.services.map { .init(service: $0) } + server.services.map { .init(service: $0) },

@@ -24,7 +24,7 @@ struct WatchCommand: AsyncParsableCommand {
         let database = Database(configuration: try options.database(source), logger: Logger(label: "taostream.db"))
         try await database.checkReachable()
         let layout = RedisLayout(prefix: source.string("TAOSTREAM_REDIS_PREFIX", default: "taostream"))
-        let watcher = try WatcherServices(source: source, networkFlag: network, redis: redis, database: database, layout: layout, logger: logger)
+        let watcher = try WatcherServices(source: source, networkFlag: network, redis: redis, database: database, layout: layout, serveHTTP: true, logger: logger)
         logger.info("following the chain", metadata: ["network": "\(watcher.network)"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: database), .init(service: MigrationService(database: database, logger: logger), successTerminationBehavior: .ignore)]

@@ -14,7 +14,10 @@ struct WatcherServices {
     let services: [any Service]
     let network: String
 
-    init(source: SettingsSource, networkFlag: String?, redis: RedisClient, database: Database, layout: RedisLayout, logger: Logger) throws {
+    /// `metrics` is shared with the server's registry when both run in one process; a watcher alone
+    /// gets its own `/health` and `/metrics` on TAOSTREAM_WATCHER_HTTP_PORT.
+    init(source: SettingsSource, networkFlag: String?, redis: RedisClient, database: Database, layout: RedisLayout,
+         metrics: WatcherMetrics = WatcherMetrics(), serveHTTP: Bool, logger: Logger) throws {
         network = source.string("TAOSTREAM_NETWORK", flag: networkFlag, default: "local")
         let preset = NetworkPreset(network)
         var services: [any Service] = []
@@ -43,11 +46,17 @@ struct WatcherServices {
             reconciliationInterval: UInt64(try source.integer("TAOSTREAM_RECONCILE_BLOCKS", default: 100, range: 1...1_000_000)),
             metadataCache: MetadataCache(directory: source.string("TAOSTREAM_METADATA_CACHE", default: MetadataCache.defaultDirectory))
         )
-        let client = ChainClient(endpoints: endpoints, logger: logger)
-        services.append(DividendWatcher(
+        let client = ChainClient(endpoints: endpoints, logger: logger) { metrics.recordReconnect() }
+        let watcher = DividendWatcher(
             client: client, publisher: DividendPublisher(redis: redis, layout: layout),
-            history: DividendHistoryStore(database: database), settings: settings, logger: logger
-        ))
+            history: DividendHistoryStore(database: database), settings: settings, metrics: metrics, logger: logger
+        )
+        services.append(watcher)
+        if serveHTTP {
+            let host = source.string("TAOSTREAM_WATCHER_HTTP_HOST", default: "127.0.0.1")
+            let port = try source.integer("TAOSTREAM_WATCHER_HTTP_PORT", default: 9091, range: 1...65535)
+            services.append(WatcherHTTP(watcher: watcher, redis: redis, host: host, port: port, logger: logger).application)
+        }
         self.services = services
     }
 }

@@ -1,6 +1,9 @@
 import ChainWatcher
 import DevChain
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Model
 import TaoRedis
 import SubstrateCore
@@ -119,6 +122,16 @@ struct WatcherFollowTests {
         defer { Task { await fixture.shutdown() } }
         try await fixture.startWatcher()
         try await fixture.waitForWatcher()
+        // The watcher's own /health and /metrics.
+        let port = Network.freePort()
+        let http = WatcherHTTP(watcher: try #require(fixture.watcher), redis: fixture.redis, host: "127.0.0.1", port: port, logger: fixture.logger)
+        let serving = Task { try await http.application.runService() }
+        defer { serving.cancel() }
+        try await Network.waitUntilListening(port: port, what: "watcher HTTP")
+        let (health, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: health, as: UTF8.self))")
+        let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        #expect(String(decoding: metrics, as: UTF8.self).contains("taostream_watcher_last_block"))
         let files = try FileManager.default.contentsOfDirectory(atPath: fixture.cacheDirectory)
         #expect(files.contains("\(fixture.chain.genesisHash.map { String(format: "%02x", $0) }.joined())-343.scale"), "\(files)")
     }

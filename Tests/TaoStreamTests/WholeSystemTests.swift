@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Hummingbird
 import HummingbirdWSClient
 import Logging
@@ -54,5 +57,10 @@ struct WholeSystemTests {
         #expect(update.contains(#""netuid":1"#))
         #expect(update.contains(#""kind":"AlphaDividendsPerSubnet""#))
         #expect(!output.contains(token), "the token must never be logged")
+        // One /metrics shows the watcher's figures next to the server's.
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(httpPort)/metrics")!)
+        let metrics = String(decoding: data, as: UTF8.self)
+        #expect(metrics.contains("taostream_watcher_blocks_processed_total"))
+        #expect(metrics.contains("taostream_connections"))
     }
 }

@@ -1,5 +1,4 @@
 import Logging
-import Metrics
 
 /// Keeps one connection to a node of a list of endpoints: reconnects with exponential back-off
 /// and jitter, moving to the next endpoint after each failure.
@@ -9,10 +8,11 @@ public actor ChainClient {
     private var current: ChainRPCConnection?
     private var endpointIndex = 0
     private var failures = 0
-    private let reconnects = Counter(label: "taostream_watcher_reconnects_total")
+    private let onReconnect: @Sendable () -> Void
     let maximumBackoff: Duration
 
-    public init(endpoints: [String], maximumBackoff: Duration = .seconds(30), logger: Logger) {
+    public init(endpoints: [String], maximumBackoff: Duration = .seconds(30), logger: Logger, onReconnect: @escaping @Sendable () -> Void = {}) {
+        self.onReconnect = onReconnect
         precondition(!endpoints.isEmpty, "a chain client needs at least one endpoint")
         self.endpoints = endpoints
         self.maximumBackoff = maximumBackoff
@@ -28,7 +28,7 @@ public actor ChainClient {
             do {
                 let connection = try await ChainRPCConnection.open(endpoint, logger: logger)
                 if failures > 0 || self.current != nil {
-                    reconnects.increment()
+                    onReconnect()
                     logger.notice("connected to the node", metadata: ["endpoint": "\(endpoint)"])
                 }
                 failures = 0
