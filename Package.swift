@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "taostream", targets: ["TaoStream"]),
         .executable(name: "stream-load", targets: ["StreamLoad"]),
         .executable(name: "metadata-decode", targets: ["MetadataDecode"]),
+        .executable(name: "snapshot-read", targets: ["SnapshotRead"]),
         .library(name: "Model", targets: ["Model"]),
         .library(name: "SubstrateCore", targets: ["SubstrateCore"]),
         .library(name: "SubstrateKeys", targets: ["SubstrateKeys"]),
@@ -136,6 +137,11 @@ let package = Package(
             path: "Benchmarks/StreamLoad"
         ),
         .executableTarget(name: "MetadataDecode", dependencies: ["SubstrateCore"], path: "Benchmarks/MetadataDecode"),
+        .executableTarget(
+            name: "SnapshotRead",
+            dependencies: ["ChainWatcher", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SnapshotRead"
+        ),
         .target(
             name: "TestHarness",
             dependencies: [

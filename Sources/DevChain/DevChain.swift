@@ -37,6 +37,7 @@ public actor DevChain {
     private var pool: [(hash: [UInt8], extrinsic: DecodedExtrinsic, bytes: [UInt8])] = []
     private var listeners: [Int: AsyncStream<Event>.Continuation] = [:]
     private var nextListener = 0
+    private var sortedKeyCache: [Int: [StateKey]] = [:]
     private var awaitingFinality: [(hash: [UInt8], block: UInt64, blockHash: [UInt8])] = []
 
     public init(configuration: DevChainConfiguration, metadataV14: [UInt8], metadataV15: [UInt8]) throws {
@@ -95,10 +96,32 @@ public actor DevChain {
 
     /// Keys starting with `prefix`, in byte order, after `start`, at most `count`.
     public func keys(prefix: [UInt8], count: Int, after start: [UInt8]?, at hash: [UInt8]? = nil) -> [[UInt8]]? {
-        guard let state = state(at: hash) else { return nil }
-        let startKey = start.map(StateKey.init)
-        return state.keys.filter { key in key.bytes.starts(with: prefix) && (startKey.map { start in start < key } ?? true) }
-            .sorted().prefix(count).map(\.bytes)
+        guard let index = hash.map({ byHash[$0] }) ?? blocks.count - 1, state(at: blocks[index].hash) != nil else { return nil }
+        let sorted = sortedKeys(index)
+        // First key after both the prefix's start and `start`, by binary search.
+        let lower = start.map(StateKey.init).map { $0 < StateKey(prefix) ? StateKey(prefix) : $0 } ?? StateKey(prefix)
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < lower || (start != nil && sorted[middle].bytes == start!) { low = middle + 1 } else { high = middle }
+        }
+        var result: [[UInt8]] = []
+        var position = low
+        while position < sorted.count, result.count < count, sorted[position].bytes.starts(with: prefix) {
+            if start.map({ StateKey($0) < sorted[position] }) ?? true { result.append(sorted[position].bytes) }
+            position += 1
+        }
+        return result
+    }
+
+    /// Sorted keys of a block's state, computed once per block (paging asks for them many times).
+    private func sortedKeys(_ index: Int) -> [StateKey] {
+        if let cached = sortedKeyCache[index] { return cached }
+        let sorted = blocks[index].state.keys.sorted()
+        if sortedKeyCache.count > 8 { sortedKeyCache.removeAll() }
+        sortedKeyCache[index] = sorted
+        return sorted
     }
 
     /// The account's next nonce, counting extrinsics waiting in the pool.

@@ -27,12 +27,12 @@ final class WatcherFixture: @unchecked Sendable {
     private var watcherGroup: (ServiceGroup, Task<Void, any Error>)?
     private(set) var watcher: DividendWatcher?
 
-    init(tempo: UInt16 = 3, subnets: Int = 3, validators: Int = 10, postgres: PostgresServer? = nil) async throws {
+    init(tempo: UInt16 = 3, subnets: Int = 3, validators: Int = 10, finalityLag: UInt64 = 1, postgres: PostgresServer? = nil) async throws {
         var configuration = DevChainConfiguration()
         configuration.tempo = tempo
         configuration.subnets = subnets
         configuration.validatorsPerSubnet = validators
-        configuration.finalityLag = 1
+        configuration.finalityLag = finalityLag
         let (v14, v15) = try RecordedRuntime.metadata()
         chain = try DevChain(configuration: configuration, metadataV14: v14, metadataV15: v15)
         chainPort = Network.freePort()

@@ -117,6 +117,33 @@ struct WatcherFollowTests {
         #expect(lastBlock == (try await fixture.publisher.lastPublishedBlock()?.number))
     }
 
+    @Test func theWatcherAgreesWithTheSDKsQueryMap() async throws {
+        // No finality lag: the SDK (which reads the best block) and the watcher see the same block.
+        let fixture = try await WatcherFixture(validators: 24, finalityLag: 0)
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startWatcher()
+        for _ in 0..<5 {
+            try await fixture.chain.produceBlock()
+            try await fixture.waitForWatcher()
+        }
+        let published = try await fixture.publisher.publishedSnapshot(kinds: [.alpha])
+        for netuid in [1, 2] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ReferenceOracle.python)
+            process.arguments = [ReferenceOracle.repositoryRoot.appendingPathComponent("Tests/Oracle/devchain_sdk.py").path, "\(fixture.chainPort)", "\(netuid)", "read"]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            let answer = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let sdk = try #require(answer["dividends"] as? [String: Int])
+            let ours = published.filter { $0.key.netuid == UInt16(netuid) }
+            #expect(!sdk.isEmpty)
+            #expect(Dictionary(uniqueKeysWithValues: ours.map { ($0.key.hotkey, Int($0.value)) }) == sdk, "netuid \(netuid)")
+        }
+    }
+
     @Test func theMetadataCacheMakesAReconnectCheap() async throws {
         let fixture = try await WatcherFixture()
         defer { Task { await fixture.shutdown() } }

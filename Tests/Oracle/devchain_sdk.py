@@ -12,6 +12,7 @@ from bittensor.intents.staking import AddStake
 
 def main():
     port, netuid = int(sys.argv[1]), int(sys.argv[2])
+    read_only = len(sys.argv) > 3 and sys.argv[3] == "read"
     out = {}
     subtensor = bt.Subtensor(f"ws://127.0.0.1:{port}")
     try:
@@ -21,6 +22,8 @@ def main():
         out["tempo"] = subtensor.query(("SubtensorModule", "Tempo"), [netuid])
         out["dividends"] = {str(hotkey): int(value) for hotkey, value in
                             subtensor.query_map(("SubtensorModule", "AlphaDividendsPerSubnet"), [netuid], block=block)}
+        if read_only:
+            return
         alice = core.Keypair.create_from_uri("//Alice")
         hotkey = subtensor.query(("SubtensorModule", "Keys"), [netuid, 0])
         out["hotkey"] = hotkey
@@ -30,7 +33,7 @@ def main():
                         "events": [e.get("event_id") for e in (result.events or [])]}
     finally:
         subtensor.close()
-    json.dump(out, sys.stdout)
+        json.dump(out, sys.stdout)
 
 
 if __name__ == "__main__":
