@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "ChainWatcher",
             dependencies: [
-                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "SubstrateCore",
+                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "SubstrateCore", "SubstrateKeys", "SubstrateExtrinsics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -166,6 +166,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness",
+            "DevChain", "SubstrateCore", "SubstrateKeys", "SubstrateExtrinsics", "TaoStore", "TaoRedis", "Model",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")]),
         .testTarget(name: "TaoStreamTests", dependencies: [

@@ -8,6 +8,10 @@ public enum ClientMessage: Sendable, Equatable {
     /// A one-off snapshot, without subscribing.
     case query(DividendFilter)
     case ping
+    /// Stake or unstake (needs the `trade` scope).
+    case command(StakeCommand)
+    /// The current status of a command this token sent (e.g. after reconnecting).
+    case commandStatus(commandID: String)
 
     /// The `type` value of each message.
     public var type: String {
@@ -17,6 +21,8 @@ public enum ClientMessage: Sendable, Equatable {
         case .unsubscribe: return "unsubscribe"
         case .query: return "query"
         case .ping: return "ping"
+        case .command(let command): return command.action.rawValue
+        case .commandStatus: return "command_status"
         }
     }
 }

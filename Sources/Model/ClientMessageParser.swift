@@ -34,8 +34,12 @@ public struct ClientMessageParser: Sendable {
                 message = .query(try fields.filter())
             case "ping":
                 message = .ping
+            case "stake", "unstake":
+                message = .command(try fields.stakeCommand(type == "stake" ? .stake : .unstake))
+            case "command_status":
+                message = .commandStatus(commandID: try fields.requiredString("command_id"))
             default:
-                throw ProtocolError(.unknownType, "unknown message type '\(type)'; expected one of auth, subscribe, unsubscribe, query, ping")
+                throw ProtocolError(.unknownType, "unknown message type '\(type)'; expected one of auth, subscribe, unsubscribe, query, ping, stake, unstake, command_status")
             }
             try fields.rejectUnknown(type: type)
             return ClientRequest(id: id, message: message)
@@ -132,6 +136,44 @@ struct MessageFields {
             throw ProtocolError(.invalidOffset, "'\(name)' must be an offset string like \"4812345-0\", as updates carry it")
         }
         return offset
+    }
+
+    /// `netuid`, `hotkey` (both required), the amount as exactly one of `amount` (a decimal string
+    /// of TAO for stake, of alpha for unstake) or `amount_rao` (an integer in the smallest unit),
+    /// optional `limit_price` (rao per alpha), and `idempotency_key`.
+    mutating func stakeCommand(_ action: StakeCommand.Action) throws(ProtocolError) -> StakeCommand {
+        guard let netuid = try netuid() else { throw ProtocolError(.invalidNetuid, "'netuid' is required") }
+        guard let hotkey = try hotkey() else { throw ProtocolError(.invalidHotkey, "'hotkey' is required") }
+        let decimal = remaining.removeValue(forKey: "amount")
+        let units = remaining.removeValue(forKey: "amount_rao")
+        let unit = action == .stake ? "TAO" : "alpha"
+        let amount: UInt64
+        switch (decimal, units) {
+        case (.string(let text)?, nil):
+            do { amount = try DecimalAmount.units(text) } catch { throw ProtocolError(.invalidAmount, "'amount' \(error)") }
+        case (nil, .integer(let value)?) where value > 0:
+            amount = UInt64(value)
+        case (nil, .unsigned(let value)?) where value > 0:
+            amount = value
+        case (nil, nil):
+            throw ProtocolError(.invalidAmount, "give 'amount' (a decimal string of \(unit), e.g. \"0.5\") or 'amount_rao' (an integer, 10^9 per \(unit))")
+        case (.some, .some):
+            throw ProtocolError(.invalidAmount, "give either 'amount' or 'amount_rao', not both")
+        default:
+            throw ProtocolError(.invalidAmount, "'amount' must be a decimal string such as \"0.5\" and 'amount_rao' a positive integer")
+        }
+        guard amount > 0 else { throw ProtocolError(.invalidAmount, "the amount must be more than zero") }
+        var limitPrice: UInt64?
+        if let value = remaining.removeValue(forKey: "limit_price"), value != .null {
+            switch value {
+            case .integer(let price) where price > 0: limitPrice = UInt64(price)
+            case .unsigned(let price) where price > 0: limitPrice = price
+            default: throw ProtocolError(.invalidField, "'limit_price' must be a positive integer: rao per alpha")
+            }
+        }
+        let key = try requiredString("idempotency_key")
+        guard key.count <= 64 else { throw ProtocolError(.invalidField, "'idempotency_key' must be at most 64 characters") }
+        return StakeCommand(action: action, netuid: netuid, hotkey: hotkey, amount: amount, limitPrice: limitPrice, idempotencyKey: key)
     }
 
     func rejectUnknown(type: String) throws(ProtocolError) {

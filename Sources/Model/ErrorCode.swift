@@ -12,6 +12,12 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case invalidNetuid = "invalid_netuid"
     /// `kinds` names a dividend map that is not tracked.
     case invalidKind = "invalid_kind"
+    /// An amount is missing, malformed, zero, or beyond what the chain can hold.
+    case invalidAmount = "invalid_amount"
+    /// The command exceeds an operator limit (per command, per day, or its subnet is not allowed).
+    case overLimit = "over_limit"
+    /// `command_status` named no command of this token.
+    case unknownCommand = "unknown_command"
     /// `since` is not an offset like `4812345-0`.
     case invalidOffset = "invalid_offset"
     /// More subscriptions than this connection may hold.

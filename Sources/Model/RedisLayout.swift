@@ -43,6 +43,16 @@ public struct RedisLayout: Sendable, Equatable {
     public var changeLogKey: String { "\(prefix):changes" }
     public var watcherKey: String { "\(prefix):watcher" }
 
+    /// Stream of accepted commands (field `command`: ``CommandRecord`` JSON), read by executors in
+    /// the consumer group ``commandGroup``.
+    public var commandStreamKey: String { "\(prefix):commands" }
+    public static let commandGroup = "executors"
+    /// Pub/sub channel of one command's ``CommandStatus`` messages.
+    public func commandStatusChannel(_ commandID: String) -> String { "\(prefix):status:\(commandID)" }
+    public var commandStatusPattern: String { "\(prefix):status:*" }
+    /// Per token and UTC day: rao staked so far, for the daily cap.
+    public func dailyUsageKey(tokenID: String, day: String) -> String { "\(prefix):usage:\(tokenID):\(day)" }
+
     /// The field of a change-log entry that holds the change JSON.
     public static let changeField = "change"
     /// How many changes the log keeps for recovery, roughly (XADD MAXLEN ~).

@@ -7,6 +7,11 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
     case update(DividendChange)
     case pong(id: MessageID?)
     case error(ProtocolError)
+    /// A command was taken (or, with `duplicate`, its idempotency key was seen before: this is the
+    /// earlier command, not a second one).
+    case accepted(id: MessageID?, commandID: String, duplicate: Bool)
+    /// A command's progress; `id` only when it answers `command_status`.
+    case commandStatus(id: MessageID?, CommandStatus)
 
     public struct Welcome: Sendable, Equatable, Encodable {
         public var id: MessageID?
@@ -72,6 +77,8 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
         case type, id, subscription, filter, snapshot, recovered, offset, entries, change, code, message
         case tokenID = "token_id"
         case scopes, limits
+        case commandID = "command_id"
+        case duplicate, status
     }
 
     public var type: String {
@@ -83,6 +90,8 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
         case .update: return "update"
         case .pong: return "pong"
         case .error: return "error"
+        case .accepted: return "accepted"
+        case .commandStatus: return "command_status"
         }
     }
 
@@ -117,6 +126,14 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
             try container.encodeIfPresent(error.id, forKey: .id)
             try container.encode(error.code, forKey: .code)
             try container.encode(error.message, forKey: .message)
+        case .accepted(let id, let commandID, let duplicate):
+            try container.encodeIfPresent(id, forKey: .id)
+            try container.encode(commandID, forKey: .commandID)
+            try container.encode(duplicate, forKey: .duplicate)
+        case .commandStatus(let id, let status):
+            try container.encodeIfPresent(id, forKey: .id)
+            try container.encode(status.commandID, forKey: .commandID)
+            try container.encode(status, forKey: .status)
         }
     }
 }

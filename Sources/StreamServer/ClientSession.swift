@@ -111,6 +111,18 @@ final class ClientSession: Sendable {
             services.router.remove(.init(session: self, subscription: name, filter: subscription.filter))
             services.metrics.subscriptions.decrement()
             send(.unsubscribed(id: request.id, subscription: name))
+        case .command(let command):
+            guard let gateway = services.commands, let token else {
+                _ = reject(ProtocolError(.unavailable, "this server does not take commands", id: request.id))
+                return
+            }
+            await gateway.submit(command, token: token, session: self, id: request.id)
+        case .commandStatus(let commandID):
+            guard let gateway = services.commands, let token else {
+                _ = reject(ProtocolError(.unavailable, "this server does not take commands", id: request.id))
+                return
+            }
+            await gateway.status(commandID, token: token, session: self, id: request.id)
         }
     }
 
@@ -233,6 +245,7 @@ final class ClientSession: Sendable {
 
     /// Forgets every subscription (the connection is gone).
     func tearDown() {
+        services.commandRouter.forget(self)
         let subscriptions = state.withLock { state -> [String: Subscription] in
             defer { state.subscriptions = [:]; state.buffer = [] }
             return state.subscriptions
@@ -253,6 +266,9 @@ struct SessionServices: Sendable {
     let changeLog: ChangeLog
     let metrics: ServerMetrics
     let logger: Logger
+    /// Nil when this server takes no commands (no command store configured).
+    var commands: CommandGateway? = nil
+    var commandRouter = CommandStatusRouter()
 }
 
 /// A change as JSON, as the watcher publishes it (for replays read back from the log).

@@ -26,6 +26,8 @@ public struct StreamServer: Sendable {
         tokens: TokenStore,
         logger: Logger,
         metrics: ServerMetrics = ServerMetrics(),
+        commands: CommandStore? = nil,
+        commandLimits: CommandLimits = CommandLimits(),
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) {
         let router = UpdateRouter()
@@ -33,13 +35,16 @@ public struct StreamServer: Sendable {
         let snapshots = SnapshotReader(redis: redis, layout: settings.layout)
         let changeLog = ChangeLog(redis: redis, layout: settings.layout)
         let authenticator = TokenAuthenticator(store: tokens)
-        let services = SessionServices(
+        var services = SessionServices(
             limits: settings.limits, router: router, snapshots: snapshots, changeLog: changeLog, metrics: metrics, logger: logger
         )
+        if let commands {
+            services.commands = CommandGateway(store: commands, redis: redis, layout: settings.layout, limits: commandLimits, router: services.commandRouter, logger: logger)
+        }
         self.metrics = metrics
         self.feed = UpdateFeed(
             redis: settings.redis, router: router, changeLog: changeLog, registry: registry, layout: settings.layout,
-            metrics: metrics, logger: logger
+            metrics: metrics, commandRouter: services.commandRouter, logger: logger
         )
         self.drainer = ConnectionDrainer(registry: registry, timeout: settings.limits.drainTimeout, logger: logger)
         self.sweeper = RevocationSweeper(registry: registry, tokens: tokens, interval: settings.limits.tokenRecheckInterval, logger: logger)

@@ -18,6 +18,7 @@ final class UpdateFeed: Service, Sendable {
     let registry: ConnectionRegistry
     let layout: RedisLayout
     let metrics: ServerMetrics
+    let commandRouter: CommandStatusRouter
     let logger: Logger
     private let lastRouted = Mutex<StreamOffset?>(nil)
     /// Where the log ended when the subscription first came up: the start of any catch-up if the
@@ -25,7 +26,8 @@ final class UpdateFeed: Service, Sendable {
     /// change already in flight on the subscription is not mistaken for a duplicate.
     private let baseline = Mutex<StreamOffset?>(nil)
 
-    init(redis: RedisConfiguration, router: UpdateRouter, changeLog: ChangeLog, registry: ConnectionRegistry, layout: RedisLayout, metrics: ServerMetrics, logger: Logger) {
+    init(redis: RedisConfiguration, router: UpdateRouter, changeLog: ChangeLog, registry: ConnectionRegistry, layout: RedisLayout, metrics: ServerMetrics, commandRouter: CommandStatusRouter, logger: Logger) {
+        self.commandRouter = commandRouter
         self.subscriber = RedisSubscriber(configuration: redis, logger: logger)
         self.router = router
         self.changeLog = changeLog
@@ -38,7 +40,7 @@ final class UpdateFeed: Service, Sendable {
     func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.subscriber.run() }
-            group.addTask { await self.subscriber.subscribe(patterns: [self.layout.changePattern]) }
+            group.addTask { await self.subscriber.subscribe(patterns: [self.layout.changePattern, self.layout.commandStatusPattern]) }
             for await event in subscriber.events {
                 switch event {
                 case .message(let message):
@@ -59,6 +61,10 @@ final class UpdateFeed: Service, Sendable {
     }
 
     private func route(_ message: RedisPubSubMessage) {
+        if message.channel.hasPrefix(layout.prefix + ":status:") {
+            if let status = try? JSONDecoder().decode(CommandStatus.self, from: Data(message.payload)) { commandRouter.deliver(status) }
+            return
+        }
         let received = ContinuousClock.now
         guard let channelKey = layout.parseChangeChannel(message.channel),
               let change = try? JSONDecoder().decode(DividendChange.self, from: Data(message.payload)),

@@ -38,7 +38,9 @@ struct RunCommand: AsyncParsableCommand {
         let serverMetrics = ServerMetrics()
         let watcher = try WatcherServices(source: source, networkFlag: network, redis: redis, database: database, layout: settings.layout,
                                           metrics: WatcherMetrics(registry: serverMetrics.registry), serveHTTP: false, logger: logger)
-        let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger, metrics: serverMetrics)
+        let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger, metrics: serverMetrics,
+                                  commands: try source.boolean("TAOSTREAM_COMMANDS", default: false) ? CommandStore(database: database) : nil,
+                                  commandLimits: try CommandLimits(source))
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: database), .init(service: MigrationService(database: database, logger: logger), successTerminationBehavior: .ignore)]
                 + watcher.services.map { .init(service: $0) } + server.services.map { .init(service: $0) },

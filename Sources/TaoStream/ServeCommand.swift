@@ -38,7 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
         let database = Database(configuration: settings.database, logger: Logger(label: "taostream.db"))
         try await database.checkReachable()
 
-        let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger)
+        let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger,
+                                  commands: try source.boolean("TAOSTREAM_COMMANDS", default: false) ? CommandStore(database: database) : nil,
+                                  commandLimits: try CommandLimits(source))
         let migrate = MigrationService(database: database, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [

@@ -2,6 +2,8 @@ import ChainWatcher
 import DevChain
 import Logging
 import Model
+import SubstrateCore
+import SubstrateKeys
 import ServiceLifecycle
 import TaoConfiguration
 import TaoRedis
@@ -52,6 +54,21 @@ struct WatcherServices {
             history: DividendHistoryStore(database: database), settings: settings, metrics: metrics, logger: logger
         )
         services.append(watcher)
+        if try source.boolean("TAOSTREAM_COMMANDS", default: false) {
+            // Only the watcher loads the coldkey. On the DevChain without a wallet, //Alice signs.
+            let signer: Keypair
+            if preset == .devnet && source.optionalString("TAOSTREAM_WALLET_NAME") == nil {
+                signer = try Keypair(uri: "//Alice")
+            } else {
+                let wallet = try WalletSettings(source: source, path: nil, name: nil, hotkey: nil)
+                signer = try wallet.wallet.coldkey(password: wallet.password?.revealed)
+            }
+            services.append(CommandExecutor(
+                client: ChainClient(endpoints: endpoints, logger: logger) { metrics.recordReconnect() }, redis: redis, layout: layout,
+                store: CommandStore(database: database), signer: signer, settings: .init(metadataCache: settings.metadataCache), logger: logger
+            ))
+            logger.notice("executing stake/unstake commands", metadata: ["coldkey": "\(SS58Address(publicKey: signer.publicKey))"])
+        }
         if serveHTTP {
             let host = source.string("TAOSTREAM_WATCHER_HTTP_HOST", default: "127.0.0.1")
             let port = try source.integer("TAOSTREAM_WATCHER_HTTP_PORT", default: 9091, range: 1...65535)

@@ -37,7 +37,8 @@ final class ServerFixture: Sendable {
     }
 
     /// Starts a server. Pass `sharing` to start a second server on the same Redis and database.
-    static func start(limits: ConnectionLimits = ConnectionLimits(), sharing other: ServerFixture? = nil) async throws -> ServerFixture {
+    /// With `commandLimits`, the server takes stake and unstake commands.
+    static func start(limits: ConnectionLimits = ConnectionLimits(), commandLimits: CommandLimits? = nil, sharing other: ServerFixture? = nil) async throws -> ServerFixture {
         let redisServer: RedisServer
         if let other { redisServer = other.redisServer } else { redisServer = try await RedisServer.start() }
         let redisConfiguration = try RedisConfiguration(url: redisServer.url)
@@ -56,7 +57,10 @@ final class ServerFixture: Sendable {
         let settings = StreamServerSettings(
             host: "127.0.0.1", port: port, redis: redisConfiguration, database: database.configuration, limits: limits
         )
-        let server = StreamServer(settings: settings, redis: redis, tokens: tokens, logger: logger)
+        let server = StreamServer(
+            settings: settings, redis: redis, tokens: tokens, logger: logger,
+            commands: commandLimits.map { _ in CommandStore(database: database) }, commandLimits: commandLimits ?? CommandLimits()
+        )
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: database)] + server.services.map { .init(service: $0) }, logger: logger
         ))

@@ -1,0 +1,39 @@
+import SubstrateCore
+import TaoConfiguration
+
+/// The operator's caps on commands. Amounts are in the smallest unit (rao for stake, the subnet's
+/// alpha unit for unstake); both count against the same numbers.
+public struct CommandLimits: Sendable {
+    /// Largest single command (TAOSTREAM_MAX_STAKE_PER_COMMAND, decimal, default 1).
+    public var maxPerCommand: UInt64 = 1_000_000_000
+    /// Total per token per UTC day (TAOSTREAM_MAX_STAKE_PER_DAY, decimal, default 10).
+    public var maxPerDay: UInt64 = 10_000_000_000
+    /// Subnets commands may touch (TAOSTREAM_ALLOWED_NETUIDS, comma-separated); nil allows all.
+    public var allowedNetuids: Set<UInt16>?
+
+    public init() {}
+
+    public init(_ source: SettingsSource) throws {
+        func amount(_ key: String, _ defaultValue: UInt64) throws -> UInt64 {
+            guard let text = source.optionalString(key) else { return defaultValue }
+            do { return try TokenAmount(decimal: text).units } catch {
+                throw ConfigurationError(setting: key, origin: source.lookup(key)?.origin, problem: error.description, fix: "write a decimal amount such as 0.5")
+            }
+        }
+        maxPerCommand = try amount("TAOSTREAM_MAX_STAKE_PER_COMMAND", maxPerCommand)
+        maxPerDay = try amount("TAOSTREAM_MAX_STAKE_PER_DAY", maxPerDay)
+        if let list = source.optionalString("TAOSTREAM_ALLOWED_NETUIDS") {
+            var netuids = Set<UInt16>()
+            for part in list.split(separator: ",") {
+                guard let netuid = UInt16(part.trimmingCharacters(in: .whitespaces)) else {
+                    throw ConfigurationError(setting: "TAOSTREAM_ALLOWED_NETUIDS", origin: source.lookup("TAOSTREAM_ALLOWED_NETUIDS")?.origin,
+                                             problem: "'\(part)' is not a netuid", fix: "list netuids separated by commas, e.g. 1,3,19")
+                }
+                netuids.insert(netuid)
+            }
+            allowedNetuids = netuids
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,86 @@
+import Logging
+import Model
+import PostgresNIO
+
+/// Commands and their status in PostgreSQL.
+public struct CommandStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Stores a new command, or finds the one this token already sent with the same idempotency
+    /// key: `(id, existing status)` — a status means it is a duplicate.
+    public func insert(_ record: CommandRecord, logger: Logger) async throws(StoreError) -> (id: String, existing: CommandStatus?) {
+        let command = record.command
+        do {
+            let inserted = try await database.client.query("""
+                INSERT INTO commands (id, token_id, idempotency_key, action, netuid, hotkey, amount, limit_price, state)
+                VALUES (\(record.id), \(record.tokenID), \(command.idempotencyKey), \(command.action.rawValue), \(Int32(command.netuid)),
+                        \(command.hotkey), \(String(command.amount))::NUMERIC, \(command.limitPrice.map(String.init))::NUMERIC, 'queued')
+                ON CONFLICT (token_id, idempotency_key) DO NOTHING
+                RETURNING id
+                """, logger: logger)
+            for try await _ in inserted.decode(String.self) { return (record.id, nil) }
+            let rows = try await database.client.query("""
+                SELECT id FROM commands WHERE token_id = \(record.tokenID) AND idempotency_key = \(command.idempotencyKey)
+                """, logger: logger)
+            for try await (id) in rows.decode(String.self) {
+                return (id, try await status(id, logger: logger))
+            }
+            throw StoreError.query("the command vanished while being inserted")
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .query("could not store the command: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    public func status(_ id: String, tokenID: String? = nil, logger: Logger) async throws(StoreError) -> CommandStatus? {
+        do {
+            let rows = try await database.client.query("""
+                SELECT state, extrinsic_hash, block_hash, error, detail, token_id FROM commands WHERE id = \(id)
+                """, logger: logger)
+            for try await (state, hash, block, error, detail, owner) in rows.decode((String, String?, String?, String?, String?, String).self) {
+                if let tokenID, tokenID != owner { return nil }
+                return CommandStatus(commandID: id, state: CommandStatus.State(rawValue: state) ?? .queued, extrinsicHash: hash, blockHash: block, error: error, detail: detail)
+            }
+            return nil
+        } catch {
+            throw .query("could not read the command: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    public func update(_ status: CommandStatus, logger: Logger) async throws(StoreError) {
+        do {
+            try await database.client.query("""
+                UPDATE commands SET state = \(status.state.rawValue), extrinsic_hash = COALESCE(\(status.extrinsicHash), extrinsic_hash),
+                    block_hash = COALESCE(\(status.blockHash), block_hash), error = \(status.error), detail = \(status.detail), updated_at = now()
+                WHERE id = \(status.commandID)
+                """, logger: logger)
+        } catch {
+            throw .query("could not update the command: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// Keeps the signed bytes before they are submitted (see the migration for why).
+    public func recordSigned(_ id: String, extrinsic: String, hash: String, logger: Logger) async throws(StoreError) {
+        do {
+            try await database.client.query("""
+                UPDATE commands SET state = 'signed', extrinsic = \(extrinsic), extrinsic_hash = \(hash), updated_at = now() WHERE id = \(id)
+                """, logger: logger)
+        } catch {
+            throw .query("could not record the signed extrinsic: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// The signed extrinsic of a command, if it got that far.
+    public func signedExtrinsic(_ id: String, logger: Logger) async throws(StoreError) -> String? {
+        do {
+            let rows = try await database.client.query("SELECT extrinsic FROM commands WHERE id = \(id)", logger: logger)
+            for try await (extrinsic) in rows.decode(String?.self) { return extrinsic }
+            return nil
+        } catch {
+            throw .query("could not read the command: \(String(reflecting: error).prefix(300))")
+        }
+    }
+}

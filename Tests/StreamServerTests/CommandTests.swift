@@ -1,0 +1,220 @@
+import ChainWatcher
+import DevChain
+import Foundation
+import Logging
+import Model
+import ServiceLifecycle
+import StreamServer
+import SubstrateCore
+import SubstrateExtrinsics
+import SubstrateKeys
+import TaoRedis
+import TaoStore
+import TestHarness
+import Testing
+
+/// A StreamServer taking commands, a DevChain producing blocks, and the executor signing with
+/// //Alice's key: a stake travels from a WebSocket message to the chain and back as statuses.
+final class CommandFixture: @unchecked Sendable {
+    let server: ServerFixture
+    let chain: DevChain
+    let chainPort: Int
+    let alice: Keypair
+    let logger: Logger
+    private var chainGroup: ServiceGroup?
+    private var chainTask: Task<Void, any Error>?
+    private var executorGroup: ServiceGroup?
+    private var executorTask: Task<Void, any Error>?
+
+    init(limits: CommandLimits = CommandLimits()) async throws {
+        server = try await ServerFixture.start(commandLimits: limits)
+        var configuration = DevChainConfiguration()
+        configuration.subnets = 2
+        configuration.validatorsPerSubnet = 4
+        configuration.blockInterval = .milliseconds(100)
+        configuration.finalityLag = 1
+        let (v14, v15) = try RecordedRuntime.metadata()
+        chain = try DevChain(configuration: configuration, metadataV14: v14, metadataV15: v15)
+        chainPort = Network.freePort()
+        alice = try Keypair(uri: "//Alice")
+        var logger = Logger(label: "test.commands")
+        logger.logLevel = .warning
+        self.logger = logger
+        let devServer = DevChainServer(chain: chain, port: chainPort, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [
+            .init(service: devServer.application), .init(service: DevChainBlockProducer(chain: chain, logger: logger)),
+        ], logger: logger))
+        chainGroup = group
+        chainTask = Task { try await group.run() }
+        try await Network.waitUntilListening(port: chainPort, what: "DevChain")
+    }
+
+    func startExecutor(consumer: String = "executor-test", reclaimAfter: Duration = .seconds(60)) async throws {
+        let database = Database(configuration: try DatabaseConfiguration(url: server.databaseURL), logger: logger)
+        let executor = CommandExecutor(
+            client: ChainClient(endpoints: ["ws://127.0.0.1:\(chainPort)"], maximumBackoff: .milliseconds(300), logger: logger),
+            redis: server.redis, store: CommandStore(database: database), signer: alice,
+            settings: .init(consumer: consumer, reclaimAfter: reclaimAfter, metadataCache: MetadataCache(directory: try TemporaryDirectory.make("executor-cache"))),
+            logger: logger
+        )
+        let group = ServiceGroup(configuration: .init(services: [.init(service: database), .init(service: executor)], logger: logger))
+        executorGroup = group
+        executorTask = Task { try await group.run() }
+    }
+
+    func hotkey(netuid: UInt16, uid: UInt16) async throws -> String {
+        guard case .string(let address)? = try await chain.value("SubtensorModule", "Keys", [.unsigned(UInt128(netuid)), .unsigned(UInt128(uid))]) else {
+            throw StreamRecorder<Int>.Timeout(description: "no hotkey")
+        }
+        return address
+    }
+
+    func stake(_ hotkey: String, netuid: UInt16) async throws -> UInt128 {
+        let value = try await chain.value("SubtensorModule", "Alpha", [.string(hotkey), .bytes(alice.publicKey), .unsigned(UInt128(netuid))])
+        return (value?.unsignedValue ?? 0) >> 64
+    }
+
+    /// Statuses of one command until a final one.
+    func statuses(_ socket: TestWebSocket, _ commandID: String, timeout: Duration = .seconds(30)) async throws -> [String] {
+        var states: [String] = []
+        while true {
+            let message = try await socket.next(type: "command_status", timeout: timeout) { $0["command_id"] == .string(commandID) }
+            let state = message["status"]?.objectValue?["state"]?.stringValue ?? "?"
+            states.append(state)
+            if ["finalized", "failed", "rejected"].contains(state) { return states }
+        }
+    }
+
+    func shutdown() async {
+        if let executorGroup { await executorGroup.triggerGracefulShutdown() }
+        _ = try? await executorTask?.value
+        if let chainGroup { await chainGroup.triggerGracefulShutdown() }
+        _ = try? await chainTask?.value
+        await server.shutdown()
+    }
+}
+
+@Suite("Stake and unstake over the socket, executed on a DevChain", .serialized, .timeLimit(.minutes(2)))
+struct CommandTests {
+    @Test func stakeThenUnstakeReportEveryStepAndMoveExactlyTheAmount() async throws {
+        let fixture = try await CommandFixture()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startExecutor()
+        let hotkey = try await fixture.hotkey(netuid: 1, uid: 0)
+        let socket = try await fixture.server.connect(token: fixture.server.tradeToken)
+        try await socket.send(["type": "stake", "id": "s1", "netuid": .integer(1), "hotkey": .string(hotkey), "amount": "0.5", "idempotency_key": "k-1"])
+        let accepted = try await socket.next(type: "accepted")
+        #expect(accepted["id"] == "s1" && accepted["duplicate"] == .bool(false))
+        let commandID = try #require(accepted["command_id"]?.stringValue)
+        let states = try await fixture.statuses(socket, commandID)
+        #expect(states == ["queued", "signed", "submitted", "in_block", "finalized"], "\(states)")
+        #expect(try await fixture.stake(hotkey, netuid: 1) == 500_000_000)
+
+        try await socket.send(["type": "unstake", "id": "u1", "netuid": .integer(1), "hotkey": .string(hotkey), "amount_rao": .integer(200_000_000), "idempotency_key": "k-2"])
+        let unstake = try #require(try await socket.next(type: "accepted")["command_id"]?.stringValue)
+        #expect(try await fixture.statuses(socket, unstake).last == "finalized")
+        #expect(try await fixture.stake(hotkey, netuid: 1) == 300_000_000)
+
+        // A reconnecting client can ask where a command is.
+        try await socket.send(["type": "command_status", "id": "q", "command_id": .string(commandID)])
+        let status = try await socket.next(type: "command_status") { $0["id"] == "q" }
+        #expect(status["status"]?.objectValue?["state"] == "finalized")
+        #expect(status["status"]?.objectValue?["extrinsic_hash"]?.stringValue?.hasPrefix("0x") == true)
+    }
+
+    @Test func refusalsAndFailuresSayWhy() async throws {
+        var limits = CommandLimits()
+        limits.maxPerCommand = 1_000_000_000
+        limits.allowedNetuids = [1, 2]
+        let fixture = try await CommandFixture(limits: limits)
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startExecutor()
+        let hotkey = try await fixture.hotkey(netuid: 2, uid: 1)
+
+        let reader = try await fixture.server.connect()
+        try await reader.send(["type": "stake", "id": .integer(1), "netuid": .integer(2), "hotkey": .string(hotkey), "amount": "0.1", "idempotency_key": "r"])
+        #expect(try await reader.next(type: "error")["code"] == "forbidden")
+
+        let trader = try await fixture.server.connect(token: fixture.server.tradeToken)
+        try await trader.send(["type": "stake", "id": .integer(2), "netuid": .integer(2), "hotkey": .string(hotkey), "amount": "5", "idempotency_key": "big"])
+        #expect(try await trader.next(type: "error")["code"] == "over_limit")
+        try await trader.send(["type": "stake", "id": .integer(3), "netuid": .integer(3), "hotkey": .string(hotkey), "amount": "0.1", "idempotency_key": "elsewhere"])
+        #expect(try await trader.next(type: "error")["code"] == "over_limit")
+        try await trader.send(["type": "stake", "id": .integer(4), "netuid": .integer(2), "hotkey": .string(hotkey), "amount": "0.0000000001", "idempotency_key": "tiny"])
+        #expect(try await trader.next(type: "error")["code"] == "invalid_amount")
+        try await trader.send(["type": "stake", "id": .integer(5), "netuid": .integer(2), "hotkey": "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQZ", "amount": "0.1", "idempotency_key": "typo"])
+        #expect(try await trader.next(type: "error")["code"] == "invalid_hotkey")
+
+        // Nothing staked: unstaking fails on chain with the runtime's own error, decoded.
+        try await trader.send(["type": "unstake", "id": .integer(6), "netuid": .integer(2), "hotkey": .string(hotkey), "amount": "1", "idempotency_key": "nothing"])
+        let commandID = try #require(try await trader.next(type: "accepted")["command_id"]?.stringValue)
+        let failed = try await trader.next(type: "command_status", timeout: .seconds(30)) { $0["command_id"] == .string(commandID) && $0["status"]?.objectValue?["state"] == "failed" }
+        #expect(failed["status"]?.objectValue?["error"] == "NotEnoughStakeToWithdraw")
+        #expect(try await fixture.stake(hotkey, netuid: 2) == 0)
+    }
+
+    @Test func theSameIdempotencyKeyNeverStakesTwice() async throws {
+        let fixture = try await CommandFixture()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startExecutor()
+        let hotkey = try await fixture.hotkey(netuid: 1, uid: 2)
+        let socket = try await fixture.server.connect(token: fixture.server.tradeToken)
+        let message: TestWebSocket.Message = ["type": "stake", "netuid": .integer(1), "hotkey": .string(hotkey), "amount_rao": .integer(70_000_000), "idempotency_key": "once"]
+        try await socket.send(message)
+        try await socket.send(message)
+        let first = try await socket.next(type: "accepted")
+        let second = try await socket.next(type: "accepted")
+        #expect(first["command_id"] == second["command_id"])
+        #expect(second["duplicate"] == .bool(true))
+        let commandID = try #require(first["command_id"]?.stringValue)
+        _ = try await socket.next(type: "command_status", timeout: .seconds(30)) { $0["command_id"] == .string(commandID) && $0["status"]?.objectValue?["state"] == "finalized" }
+        // And again after it finished, from another connection.
+        let later = try await fixture.server.connect(token: fixture.server.tradeToken)
+        try await later.send(message)
+        #expect(try await later.next(type: "accepted")["duplicate"] == .bool(true))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await fixture.stake(hotkey, netuid: 1) == 70_000_000)
+    }
+
+    @Test func anExecutorThatDiedAfterSigningIsTakenOverWithoutADoubleStake() async throws {
+        let fixture = try await CommandFixture()
+        defer { Task { await fixture.shutdown() } }
+        let hotkey = try await fixture.hotkey(netuid: 2, uid: 3)
+        let socket = try await fixture.server.connect(token: fixture.server.tradeToken)
+        // No executor yet: the command waits in the stream.
+        try await socket.send(["type": "stake", "netuid": .integer(2), "hotkey": .string(hotkey), "amount_rao": .integer(40_000_000), "idempotency_key": "crash"])
+        let commandID = try #require(try await socket.next(type: "accepted")["command_id"]?.stringValue)
+
+        // A first executor takes it, signs, submits, and dies before reporting: simulated by
+        // reading the entry as consumer "dead", signing //Alice's transaction here, storing it as
+        // the executor does, and submitting it.
+        let layout = RedisLayout()
+        try await fixture.server.redis.xgroupCreate(layout.commandStreamKey, group: RedisLayout.commandGroup, startingAt: "0")
+        let taken = try await fixture.server.redis.xreadgroup(group: RedisLayout.commandGroup, consumer: "dead", stream: layout.commandStreamKey, count: 1)
+        #expect(taken.count == 1)
+        let metadata = fixture.chain.metadata
+        let call = try Call(metadata: metadata, pallet: "SubtensorModule", name: "add_stake",
+                            arguments: ["hotkey": .string(hotkey), "netuid": .unsigned(2), "amount_staked": .unsigned(40_000_000)])
+        let best = await fixture.chain.best.number
+        let era = Era(period: 64, current: best)
+        let runtime = try RuntimeVersion(metadata: metadata)
+        let signed = try ExtrinsicBuilder(metadata: metadata).sign(call: call, signer: fixture.alice, parameters: TransactionParameters(
+            nonce: await fixture.chain.nextNonce(fixture.alice.publicKey), era: era, genesisHash: fixture.chain.genesisHash,
+            birthBlockHash: try #require(await fixture.chain.blockHash(era.birth(current: best))), specVersion: runtime.specVersion, transactionVersion: runtime.transactionVersion
+        ))
+        let store = CommandStore(database: Database(configuration: try DatabaseConfiguration(url: fixture.server.databaseURL)))
+        let running = Task { await store.database.run() }
+        defer { running.cancel() }
+        try await store.recordSigned(commandID, extrinsic: signed.hex, hash: Hex.encode(signed.hash, prefixed: true), logger: fixture.logger)
+        _ = try await fixture.chain.submit(signed.bytes)
+        // Wait until it is in a block, so resubmitting it must be refused as stale.
+        for _ in 0..<100 where try await fixture.stake(hotkey, netuid: 2) == 0 { try await Task.sleep(for: .milliseconds(50)) }
+
+        // A new executor takes the abandoned entry over and must not stake a second time.
+        try await fixture.startExecutor(consumer: "successor", reclaimAfter: .milliseconds(200))
+        let done = try await socket.next(type: "command_status", timeout: .seconds(30)) { $0["command_id"] == .string(commandID) && ($0["status"]?.objectValue?["state"]?.stringValue).map { ["finalized", "failed"].contains($0) } == true }
+        #expect(done["status"]?.objectValue?["state"] == "finalized", "\(done)")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await fixture.stake(hotkey, netuid: 2) == 40_000_000)
+    }
+}
