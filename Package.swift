@@ -166,7 +166,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness",
-            "DevChain", "SubstrateCore", "SubstrateKeys", "SubstrateExtrinsics", "TaoStore", "TaoRedis", "Model",
+            "DevChain", "SubstrateCore", "SubstrateKeys", "SubstrateExtrinsics", "TaoStore", "TaoRedis", "Model", "TaoConfiguration",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")]),

@@ -10,6 +10,9 @@ public enum ClientMessage: Sendable, Equatable {
     case ping
     /// Stake or unstake (needs the `trade` scope).
     case command(StakeCommand)
+    /// The original service's sentiment trade: score recent tweets about the subnet, then stake
+    /// (positive) or unstake (negative) 0.01 TAO per point on the hotkey (needs `trade`).
+    case trade(netuid: UInt16, hotkey: String, idempotencyKey: String)
     /// The current status of a command this token sent (e.g. after reconnecting).
     case commandStatus(commandID: String)
 
@@ -23,6 +26,7 @@ public enum ClientMessage: Sendable, Equatable {
         case .ping: return "ping"
         case .command(let command): return command.action.rawValue
         case .commandStatus: return "command_status"
+        case .trade: return "trade"
         }
     }
 }

@@ -36,10 +36,16 @@ public struct ClientMessageParser: Sendable {
                 message = .ping
             case "stake", "unstake":
                 message = .command(try fields.stakeCommand(type == "stake" ? .stake : .unstake))
+            case "trade":
+                guard let netuid = try fields.netuid() else { throw ProtocolError(.invalidNetuid, "'netuid' is required") }
+                guard let hotkey = try fields.hotkey() else { throw ProtocolError(.invalidHotkey, "'hotkey' is required") }
+                let key = try fields.requiredString("idempotency_key")
+                guard key.count <= 64 else { throw ProtocolError(.invalidField, "'idempotency_key' must be at most 64 characters") }
+                message = .trade(netuid: netuid, hotkey: hotkey, idempotencyKey: key)
             case "command_status":
                 message = .commandStatus(commandID: try fields.requiredString("command_id"))
             default:
-                throw ProtocolError(.unknownType, "unknown message type '\(type)'; expected one of auth, subscribe, unsubscribe, query, ping, stake, unstake, command_status")
+                throw ProtocolError(.unknownType, "unknown message type '\(type)'; expected one of auth, subscribe, unsubscribe, query, ping, stake, unstake, trade, command_status")
             }
             try fields.rejectUnknown(type: type)
             return ClientRequest(id: id, message: message)

@@ -55,9 +55,11 @@ public struct CommandStatus: Sendable, Hashable, Codable {
         case queued, signed, submitted
         case inBlock = "in_block"
         case finalized, failed, rejected
+        /// A `trade` whose sentiment score was 0: nothing to stake or unstake.
+        case skipped
 
         /// No later status follows.
-        public var isFinal: Bool { self == .finalized || self == .failed || self == .rejected }
+        public var isFinal: Bool { self == .finalized || self == .failed || self == .rejected || self == .skipped }
     }
 
     public var commandID: String

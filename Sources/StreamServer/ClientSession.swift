@@ -117,6 +117,12 @@ final class ClientSession: Sendable {
                 return
             }
             await gateway.submit(command, token: token, session: self, id: request.id)
+        case .trade(let netuid, let hotkey, let key):
+            guard let gateway = services.commands, let token else {
+                _ = reject(ProtocolError(.unavailable, "this server does not take commands", id: request.id))
+                return
+            }
+            await gateway.trade(netuid: netuid, hotkey: hotkey, idempotencyKey: key, token: token, session: self, id: request.id)
         case .commandStatus(let commandID):
             guard let gateway = services.commands, let token else {
                 _ = reject(ProtocolError(.unavailable, "this server does not take commands", id: request.id))

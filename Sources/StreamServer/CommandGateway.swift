@@ -12,7 +12,12 @@ struct CommandGateway: Sendable {
     let layout: RedisLayout
     let limits: CommandLimits
     let router: CommandStatusRouter
+    /// Nil when Datura and Chutes are not configured: `trade` is then refused.
+    var scorer: SentimentScorer?
     let logger: Logger
+
+    /// 0.01 TAO (or alpha, for unstake) per sentiment point, as the original service traded.
+    static let unitsPerPoint: UInt64 = 10_000_000
 
     static let dailyScript = """
         local used = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -32,11 +37,25 @@ struct CommandGateway: Sendable {
             _ = session.reject(ProtocolError(.overLimit, "commands on subnet \(command.netuid) are not allowed here (allowed: \(allowed.sorted().map(String.init).joined(separator: ", ")))", id: id))
             return
         }
+        await enqueue(CommandRecord(id: Self.newID(), tokenID: token.id, command: command), session: session, id: id, announce: true)
+    }
+
+    /// Caps, storage (once per idempotency key), the queue. With `announce`, the `accepted` reply
+    /// is sent here (a trade sent it before scoring).
+    private func enqueue(_ record: CommandRecord, session: ClientSession, id: MessageID?, announce: Bool) async {
+        let command = record.command
+        let token = record.tokenID
         guard command.amount <= limits.maxPerCommand else {
-            _ = session.reject(ProtocolError(.overLimit, "the amount exceeds the limit of \(Self.format(limits.maxPerCommand)) per command", id: id))
+            let reason = "the amount \(Self.format(command.amount)) exceeds the limit of \(Self.format(limits.maxPerCommand)) per command"
+            if announce {
+                _ = session.reject(ProtocolError(.overLimit, reason, id: id))
+            } else {
+                let status = CommandStatus(commandID: record.id, state: .rejected, error: "over_limit", detail: reason)
+                _ = try? await store.insert(record, state: .rejected, error: status.error, detail: reason, logger: logger)
+                session.send(.commandStatus(id: nil, status))
+            }
             return
         }
-        let record = CommandRecord(id: "cmd_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20), tokenID: token.id, command: command)
         do {
             let (commandID, existing) = try await store.insert(record, logger: logger)
             if let existing {
@@ -47,24 +66,88 @@ struct CommandGateway: Sendable {
             }
             let day = Self.day()
             let used = try await redis.send(RedisCommand("EVAL", [
-                RedisArgument(Self.dailyScript), "1", RedisArgument(layout.dailyUsageKey(tokenID: token.id, day: day)),
+                RedisArgument(Self.dailyScript), "1", RedisArgument(layout.dailyUsageKey(tokenID: token, day: day)),
                 RedisArgument(command.amount), RedisArgument(limits.maxPerDay),
             ]))
             guard used.integer != -1 else {
                 let status = CommandStatus(commandID: commandID, state: .rejected, error: "over_daily_limit", detail: "this token's daily limit of \(Self.format(limits.maxPerDay)) would be exceeded")
                 try await store.update(status, logger: logger)
-                _ = session.reject(ProtocolError(.overLimit, "this token's daily limit of \(Self.format(limits.maxPerDay)) would be exceeded", id: id))
+                if announce {
+                    _ = session.reject(ProtocolError(.overLimit, "this token's daily limit of \(Self.format(limits.maxPerDay)) would be exceeded", id: id))
+                } else {
+                    session.send(.commandStatus(id: nil, status))
+                }
                 return
             }
             router.watch(commandID, by: session)
-            let payload = try JSONEncoder().encode(CommandRecord(id: commandID, tokenID: token.id, command: command))
+            let payload = try JSONEncoder().encode(CommandRecord(id: commandID, tokenID: token, command: command))
             _ = try await redis.xadd(layout.commandStreamKey, fields: [("command", Array(payload))])
-            session.send(.accepted(id: id, commandID: commandID, duplicate: false))
-            session.send(.commandStatus(id: nil, CommandStatus(commandID: commandID, state: .queued)))
+            if announce {
+                session.send(.accepted(id: id, commandID: commandID, duplicate: false))
+                session.send(.commandStatus(id: nil, CommandStatus(commandID: commandID, state: .queued)))
+            }
         } catch {
             logger.error("could not queue a command", metadata: ["error": "\(error)"])
             _ = session.reject(ProtocolError(.unavailable, "the command could not be queued right now; retry with the same idempotency_key", id: id))
         }
+    }
+
+    /// Scores the subnet's sentiment, then stakes or unstakes through the same checks as `stake`.
+    /// Datura or Chutes failing rejects the trade with the reason; nothing is sent to the chain.
+    func trade(netuid: UInt16, hotkey: String, idempotencyKey: String, token: APIToken, session: ClientSession, id: MessageID?) async {
+        guard token.scopes.contains(.trade) else {
+            _ = session.reject(ProtocolError(.forbidden, "this token has no 'trade' scope; ask the operator for one to trade", id: id))
+            return
+        }
+        if let allowed = limits.allowedNetuids, !allowed.contains(netuid) {
+            _ = session.reject(ProtocolError(.overLimit, "commands on subnet \(netuid) are not allowed here", id: id))
+            return
+        }
+        guard let scorer else {
+            _ = session.reject(ProtocolError(.unavailable, "trading is not configured on this server (Datura and Chutes keys)", id: id))
+            return
+        }
+        do {
+            // A retried trade must not score (and trade) again.
+            if let existing = try await store.find(tokenID: token.id, idempotencyKey: idempotencyKey, logger: logger) {
+                session.send(.accepted(id: id, commandID: existing.commandID, duplicate: true))
+                session.send(.commandStatus(id: nil, existing))
+                if !existing.state.isFinal { router.watch(existing.commandID, by: session) }
+                return
+            }
+        } catch {
+            _ = session.reject(ProtocolError(.unavailable, "the trade could not be recorded right now; retry with the same idempotency_key", id: id))
+            return
+        }
+        let commandID = Self.newID()
+        session.send(.accepted(id: id, commandID: commandID, duplicate: false))
+        session.send(.commandStatus(id: nil, CommandStatus(commandID: commandID, state: .queued, detail: "scoring the sentiment of recent tweets")))
+        let neutral = StakeCommand(action: .stake, netuid: netuid, hotkey: hotkey, amount: 0, idempotencyKey: idempotencyKey)
+        let score: Int
+        let tweets: Int
+        do {
+            (score, tweets) = try await scorer.score(netuid: netuid)
+        } catch {
+            let status = CommandStatus(commandID: commandID, state: .rejected, error: error.code, detail: error.description)
+            _ = try? await store.insert(CommandRecord(id: commandID, tokenID: token.id, command: neutral), state: .rejected, error: status.error, detail: status.detail, logger: logger)
+            session.send(.commandStatus(id: nil, status))
+            return
+        }
+        guard score != 0 else {
+            let detail = tweets == 0 ? "no recent tweets about subnet \(netuid): nothing to trade" : "sentiment 0 from \(tweets) tweets: nothing to stake or unstake"
+            _ = try? await store.insert(CommandRecord(id: commandID, tokenID: token.id, command: neutral), state: .skipped, detail: detail, logger: logger)
+            session.send(.commandStatus(id: nil, CommandStatus(commandID: commandID, state: .skipped, detail: detail)))
+            return
+        }
+        let command = StakeCommand(action: score > 0 ? .stake : .unstake, netuid: netuid, hotkey: hotkey,
+                                   amount: Self.unitsPerPoint * UInt64(abs(score)), idempotencyKey: idempotencyKey)
+        session.send(.commandStatus(id: nil, CommandStatus(commandID: commandID, state: .queued,
+                                                           detail: "sentiment \(score) from \(tweets) tweets: \(command.action.rawValue) \(Self.format(command.amount))")))
+        await enqueue(CommandRecord(id: commandID, tokenID: token.id, command: command), session: session, id: id, announce: false)
+    }
+
+    static func newID() -> String {
+        "cmd_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
     }
 
     func status(_ commandID: String, token: APIToken, session: ClientSession, id: MessageID?) async {

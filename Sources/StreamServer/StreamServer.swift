@@ -28,6 +28,7 @@ public struct StreamServer: Sendable {
         metrics: ServerMetrics = ServerMetrics(),
         commands: CommandStore? = nil,
         commandLimits: CommandLimits = CommandLimits(),
+        sentiment: SentimentSettings? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) {
         let router = UpdateRouter()
@@ -39,7 +40,10 @@ public struct StreamServer: Sendable {
             limits: settings.limits, router: router, snapshots: snapshots, changeLog: changeLog, metrics: metrics, logger: logger
         )
         if let commands {
-            services.commands = CommandGateway(store: commands, redis: redis, layout: settings.layout, limits: commandLimits, router: services.commandRouter, logger: logger)
+            services.commands = CommandGateway(
+                store: commands, redis: redis, layout: settings.layout, limits: commandLimits, router: services.commandRouter,
+                scorer: sentiment.map(SentimentScorer.init), logger: logger
+            )
         }
         self.metrics = metrics
         self.feed = UpdateFeed(

@@ -10,13 +10,13 @@ public struct CommandStore: Sendable {
 
     /// Stores a new command, or finds the one this token already sent with the same idempotency
     /// key: `(id, existing status)` — a status means it is a duplicate.
-    public func insert(_ record: CommandRecord, logger: Logger) async throws(StoreError) -> (id: String, existing: CommandStatus?) {
+    public func insert(_ record: CommandRecord, state: CommandStatus.State = .queued, error: String? = nil, detail: String? = nil, logger: Logger) async throws(StoreError) -> (id: String, existing: CommandStatus?) {
         let command = record.command
         do {
             let inserted = try await database.client.query("""
-                INSERT INTO commands (id, token_id, idempotency_key, action, netuid, hotkey, amount, limit_price, state)
+                INSERT INTO commands (id, token_id, idempotency_key, action, netuid, hotkey, amount, limit_price, state, error, detail)
                 VALUES (\(record.id), \(record.tokenID), \(command.idempotencyKey), \(command.action.rawValue), \(Int32(command.netuid)),
-                        \(command.hotkey), \(String(command.amount))::NUMERIC, \(command.limitPrice.map(String.init))::NUMERIC, 'queued')
+                        \(command.hotkey), \(String(command.amount))::NUMERIC, \(command.limitPrice.map(String.init))::NUMERIC, \(state.rawValue), \(error), \(detail))
                 ON CONFLICT (token_id, idempotency_key) DO NOTHING
                 RETURNING id
                 """, logger: logger)
@@ -32,6 +32,19 @@ public struct CommandStore: Sendable {
             throw error
         } catch {
             throw .query("could not store the command: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// The command this token sent with `idempotencyKey`, if any.
+    public func find(tokenID: String, idempotencyKey: String, logger: Logger) async throws(StoreError) -> CommandStatus? {
+        do {
+            let rows = try await database.client.query("SELECT id FROM commands WHERE token_id = \(tokenID) AND idempotency_key = \(idempotencyKey)", logger: logger)
+            for try await (id) in rows.decode(String.self) { return try await status(id, logger: logger) }
+            return nil
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .query("could not read commands: \(String(reflecting: error).prefix(300))")
         }
     }
 

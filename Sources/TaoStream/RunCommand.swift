@@ -1,4 +1,5 @@
 import ArgumentParser
+import TaoConfiguration
 import ChainWatcher
 import Logging
 import Model
@@ -40,7 +41,7 @@ struct RunCommand: AsyncParsableCommand {
                                           metrics: WatcherMetrics(registry: serverMetrics.registry), serveHTTP: false, logger: logger)
         let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger, metrics: serverMetrics,
                                   commands: try source.boolean("TAOSTREAM_COMMANDS", default: false) ? CommandStore(database: database) : nil,
-                                  commandLimits: try CommandLimits(source))
+                                  commandLimits: try CommandLimits(source), sentiment: try Self.sentiment(source))
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: database), .init(service: MigrationService(database: database, logger: logger), successTerminationBehavior: .ignore)]
                 + watcher.services.map { .init(service: $0) } + server.services.map { .init(service: $0) },
@@ -48,5 +49,13 @@ struct RunCommand: AsyncParsableCommand {
         ))
         try await group.run()
         await redis.close()
+    }
+}
+
+extension RunCommand {
+    /// The trade flow's settings, when both API keys are configured.
+    static func sentiment(_ source: SettingsSource) throws -> SentimentSettings? {
+        let settings = try SentimentSettings(source)
+        return settings.daturaKey != nil && settings.chutesKey != nil ? settings : nil
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TaoConfiguration
 import Model
 import Logging
 import ServiceLifecycle
@@ -40,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger,
                                   commands: try source.boolean("TAOSTREAM_COMMANDS", default: false) ? CommandStore(database: database) : nil,
-                                  commandLimits: try CommandLimits(source))
+                                  commandLimits: try CommandLimits(source), sentiment: try Self.sentiment(source))
         let migrate = MigrationService(database: database, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [
@@ -62,5 +63,13 @@ struct MigrationService: Service {
 
     func run() async throws {
         try await Migrator(database: database).migrate(logger: logger)
+    }
+}
+
+extension ServeCommand {
+    /// The trade flow's settings, when both API keys are configured.
+    static func sentiment(_ source: SettingsSource) throws -> SentimentSettings? {
+        let settings = try SentimentSettings(source)
+        return settings.daturaKey != nil && settings.chutesKey != nil ? settings : nil
     }
 }

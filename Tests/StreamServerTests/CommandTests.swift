@@ -8,6 +8,7 @@ import StreamServer
 import SubstrateCore
 import SubstrateExtrinsics
 import SubstrateKeys
+import TaoConfiguration
 import TaoRedis
 import TaoStore
 import TestHarness
@@ -26,8 +27,8 @@ final class CommandFixture: @unchecked Sendable {
     private var executorGroup: ServiceGroup?
     private var executorTask: Task<Void, any Error>?
 
-    init(limits: CommandLimits = CommandLimits()) async throws {
-        server = try await ServerFixture.start(commandLimits: limits)
+    init(limits: CommandLimits = CommandLimits(), sentiment: SentimentSettings? = nil) async throws {
+        server = try await ServerFixture.start(commandLimits: limits, sentiment: sentiment)
         var configuration = DevChainConfiguration()
         configuration.subnets = 2
         configuration.validatorsPerSubnet = 4
@@ -216,5 +217,64 @@ struct CommandTests {
         #expect(done["status"]?.objectValue?["state"] == "finalized", "\(done)")
         try await Task.sleep(for: .milliseconds(500))
         #expect(try await fixture.stake(hotkey, netuid: 2) == 40_000_000)
+    }
+}
+
+@Suite("The sentiment trade, with local Datura and Chutes servers", .serialized, .timeLimit(.minutes(2)))
+struct TradeTests {
+    func fixture() async throws -> (CommandFixture, FakeSentimentServers) {
+        let fakes = try await FakeSentimentServers()
+        let url = fakes.settings.url
+        let settings = SentimentSettings(daturaURL: url, daturaKey: Secret(FakeSentimentServers.daturaKey),
+                                         chutesURL: url, chutesKey: Secret(FakeSentimentServers.chutesKey), timeout: .seconds(5))
+        let fixture = try await CommandFixture(sentiment: settings)
+        try await fixture.startExecutor()
+        return (fixture, fakes)
+    }
+
+    func trade(_ socket: TestWebSocket, hotkey: String, key: String) async throws -> (id: String, final: [String: JSONValue]) {
+        try await socket.send(["type": "trade", "netuid": .integer(1), "hotkey": .string(hotkey), "idempotency_key": .string(key)])
+        let commandID = try #require(try await socket.next(type: "accepted")["command_id"]?.stringValue)
+        let final = try await socket.next(type: "command_status", timeout: .seconds(30)) { message in
+            message["command_id"] == .string(commandID)
+                && (message["status"]?.objectValue?["state"]?.stringValue).map { ["finalized", "failed", "rejected", "skipped"].contains($0) } == true
+        }
+        return (commandID, final["status"]?.objectValue ?? [:])
+    }
+
+    @Test func positiveSentimentStakesAndNegativeUnstakesOneHundredthOfATaoPerPoint() async throws {
+        let (fixture, fakes) = try await fixture()
+        defer { Task { await fixture.shutdown(); fakes.stop() } }
+        let hotkey = try await fixture.hotkey(netuid: 1, uid: 1)
+        let socket = try await fixture.server.connect(token: fixture.server.tradeToken)
+        fakes.chutes.withLock { $0 = .score("42") }
+        #expect(try await trade(socket, hotkey: hotkey, key: "t1").final["state"] == "finalized")
+        #expect(try await fixture.stake(hotkey, netuid: 1) == 420_000_000)
+        fakes.chutes.withLock { $0 = .score("Score: -7") }
+        #expect(try await trade(socket, hotkey: hotkey, key: "t2").final["state"] == "finalized")
+        #expect(try await fixture.stake(hotkey, netuid: 1) == 350_000_000)
+        #expect(fakes.requests.value.contains("datura: Bittensor netuid 1"))
+        fakes.chutes.withLock { $0 = .score("0") }
+        #expect(try await trade(socket, hotkey: hotkey, key: "t3").final["state"] == "skipped")
+        #expect(try await fixture.stake(hotkey, netuid: 1) == 350_000_000)
+    }
+
+    @Test func anUnreachableOrNonsensicalServiceRejectsTheTradeWithNoExtrinsic() async throws {
+        let (fixture, fakes) = try await fixture()
+        defer { Task { await fixture.shutdown(); fakes.stop() } }
+        let hotkey = try await fixture.hotkey(netuid: 1, uid: 2)
+        let socket = try await fixture.server.connect(token: fixture.server.tradeToken)
+        fakes.datura.withLock { $0 = .down }
+        let down = try await trade(socket, hotkey: hotkey, key: "d1").final
+        #expect(down["state"] == "rejected" && down["error"] == "datura_unreachable", "\(down)")
+        fakes.datura.withLock { $0 = .tweets(["meh"]) }
+        fakes.chutes.withLock { $0 = .garbage }
+        let garbage = try await trade(socket, hotkey: hotkey, key: "g1").final
+        #expect(garbage["state"] == "rejected" && garbage["error"] == "chutes_bad_answer", "\(garbage)")
+        fakes.chutes.withLock { $0 = .score("250") }
+        #expect(try await trade(socket, hotkey: hotkey, key: "r1").final["error"] == "chutes_bad_answer")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await fixture.stake(hotkey, netuid: 1) == 0)
+        #expect(await fixture.chain.nextNonce(fixture.alice.publicKey) == 0, "no extrinsic may have been signed")
     }
 }
