@@ -5,11 +5,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/.venv-oracle"
 want="11.3.0"
-if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import bittensor, bittensor_core, sys; sys.exit(bittensor.__version__ != '$want')" 2>/dev/null; then
+# jsonschema validates messages against web-client-spec; check-jsonschema carries the Compose
+# Specification schema that docker-compose.yml is checked against.
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import bittensor, bittensor_core, jsonschema, check_jsonschema, sys; sys.exit(bittensor.__version__ != '$want')" 2>/dev/null; then
     exit 0
 fi
-rm -rf "$venv"
-python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "bittensor==$want"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "bittensor==$want" "jsonschema>=4.20" "check-jsonschema==0.39.0"
 "$venv/bin/python" -c "import bittensor_core" >/dev/null
 echo "reference SDK bittensor $want installed in .venv-oracle"

@@ -2,6 +2,7 @@
 /// deadline instead of hanging forever when it never comes.
 public actor StreamRecorder<Element: Sendable> {
     private var buffer: [Element] = []
+    private var history: [Element] = []
     private var finished = false
     private var consumer: Task<Void, Never>?
 
@@ -19,7 +20,10 @@ public actor StreamRecorder<Element: Sendable> {
         }
     }
 
-    private func append(_ element: Element) { buffer.append(element) }
+    private func append(_ element: Element) {
+        buffer.append(element)
+        history.append(element)
+    }
     private func finish() { finished = true }
 
     public struct Timeout: Error, CustomStringConvertible {
@@ -57,6 +61,9 @@ public actor StreamRecorder<Element: Sendable> {
             try await Task.sleep(for: .milliseconds(5))
         }
     }
+
+    /// Everything ever received, consumed or not.
+    public func all() -> [Element] { history }
 
     /// Everything received and not consumed yet.
     public func pending() -> [Element] { buffer }
