@@ -4,6 +4,8 @@
 set -euo pipefail
 
 packages=(libhiredis-dev libsodium-dev zlib1g-dev libssl-dev redis-server postgresql postgresql-contrib python3-venv util-linux curl ca-certificates)
+# `--tests`: also what only the tests use (a headless Chromium for the browser client's test).
+[ "${1:-}" = "--tests" ] && packages+=(chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

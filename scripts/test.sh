@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 bash scripts/setup-python.sh
 swift build --build-tests
 swift test --skip-build "$@"

@@ -57,6 +57,7 @@ public struct StreamServer: Sendable {
         HealthController(redis: redis).register(in: httpRouter)
         MetricsController(metrics: metrics, registry: registry).register(in: httpRouter)
         LegacyDividendsController(authenticator: authenticator, snapshots: snapshots).register(in: httpRouter)
+        WebClientController(directory: settings.webClientDirectory).register(in: httpRouter)
 
         let webSocketRouter = Router(context: StreamRequestContext.self)
         WebSocketEndpoint(services: services, authenticator: authenticator, registry: registry).register(in: webSocketRouter)

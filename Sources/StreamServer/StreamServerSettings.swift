@@ -1,3 +1,4 @@
+import Foundation
 import Model
 import TaoConfiguration
 import TaoRedis
@@ -11,6 +12,8 @@ public struct StreamServerSettings: Sendable {
     public var database: DatabaseConfiguration
     public var layout: RedisLayout
     public var limits: ConnectionLimits
+    /// Where the reference browser client's files are (TAOSTREAM_WEB_CLIENT_DIR); served at `/`.
+    public var webClientDirectory: String = ProcessInfo.processInfo.environment["TAOSTREAM_WEB_CLIENT_DIR"] ?? "web-client-spec/client"
 
     public init(
         host: String, port: Int, redis: RedisConfiguration, database: DatabaseConfiguration,

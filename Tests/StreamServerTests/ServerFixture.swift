@@ -54,9 +54,10 @@ final class ServerFixture: Sendable {
         var logger = Logger(label: "test.server")
         logger.logLevel = .warning
         let port = Network.freePort()
-        let settings = StreamServerSettings(
+        var settings = StreamServerSettings(
             host: "127.0.0.1", port: port, redis: redisConfiguration, database: database.configuration, limits: limits
         )
+        settings.webClientDirectory = ReferenceOracle.repositoryRoot.appendingPathComponent("web-client-spec/client").path
         let server = StreamServer(
             settings: settings, redis: redis, tokens: tokens, logger: logger,
             commands: commandLimits.map { _ in CommandStore(database: database) }, commandLimits: commandLimits ?? CommandLimits(),

@@ -1,0 +1,28 @@
+# Build: Swift 6 toolchain image; run: slim Debian with only the shared libraries taostream needs.
+FROM swift:6.1-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libhiredis-dev libsodium-dev zlib1g-dev libssl-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Package.swift ./
+COPY Sources ./Sources
+COPY Tests/TestHarness ./Tests/TestHarness
+COPY Benchmarks ./Benchmarks
+COPY web-client-spec ./web-client-spec
+# Test targets are declared in Package.swift; their folders must exist for the manifest to load.
+RUN mkdir -p $(sed -n 's/.*testTarget(name: "\([A-Za-z]*\)".*/Tests\/\1/p' Package.swift) \
+    && for d in Tests/*/; do [ -n "$(ls -A "$d")" ] || echo 'import Testing' > "$d/Placeholder.swift"; done
+RUN swift build -c release --product taostream --static-swift-stdlib \
+    && mkdir -p /out && cp .build/release/taostream /out/ \
+    && cp -R .build/release/*.resources /out/ 2>/dev/null || true
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 libsodium23 zlib1g libssl3 ca-certificates \
+    && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 --home /var/lib/taostream taostream
+COPY --from=build /out/ /usr/local/bin/
+COPY --from=build /src/web-client-spec/client /usr/local/share/taostream/client
+USER taostream
+WORKDIR /var/lib/taostream
+ENV TAOSTREAM_HTTP_HOST=0.0.0.0 TAOSTREAM_WEB_CLIENT_DIR=/usr/local/share/taostream/client
+EXPOSE 8080 9091
+ENTRYPOINT ["/usr/local/bin/taostream"]
+CMD ["serve"]

@@ -1,0 +1,151 @@
+// TaoStream reference client: plain JavaScript, no build step. It authenticates with an `auth`
+// message (browsers cannot set the upgrade's Authorization header), subscribes, shows the
+// snapshot, applies updates as they arrive, and reconnects with `since` so nothing is missed.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const rows = new Map();          // "kind/netuid/hotkey" -> <tr>
+let socket = null;
+let lastOffset = null;           // offset of the last update applied: where to resume from
+let settings = null;
+let retry = 0;
+let nextId = 1;
+const pending = new Map();       // request id -> description, to show replies
+
+function setStatus(text, kind) {
+  const element = $("connection");
+  element.textContent = text;
+  element.className = "status " + kind;
+}
+
+function showMessage(text) { $("message").textContent = text || ""; }
+
+function key(entry) { return `${entry.kind}/${entry.netuid}/${entry.hotkey}`; }
+
+function formatAmount(units) {
+  if (units === null || units === undefined) return "—";
+  const padded = units.padStart(10, "0");
+  const whole = padded.slice(0, -9).replace(/^0+(?=\d)/, "");
+  const fraction = padded.slice(-9).replace(/0+$/, "");
+  return fraction ? `${whole}.${fraction}` : whole;
+}
+
+function upsert(entry, amount, highlight) {
+  const id = key(entry);
+  let row = rows.get(id);
+  if (amount === null) {
+    if (row) { row.remove(); rows.delete(id); }
+    return;
+  }
+  if (!row) {
+    row = document.createElement("tr");
+    row.dataset.key = id;
+    row.innerHTML = "<td></td><td></td><td class='hotkey'></td><td class='amount'></td><td></td>";
+    $("dividends").tBodies[0].appendChild(row);
+    rows.set(id, row);
+  }
+  const cells = row.children;
+  cells[0].textContent = entry.kind;
+  cells[1].textContent = entry.netuid;
+  cells[2].textContent = entry.hotkey;
+  cells[3].textContent = formatAmount(amount);
+  cells[4].textContent = entry.block;
+  if (highlight) {
+    row.classList.remove("changed");
+    void row.offsetWidth;   // restart the animation
+    row.classList.add("changed");
+  }
+}
+
+function send(message) {
+  message.id = message.id ?? `m${nextId++}`;
+  socket.send(JSON.stringify(message));
+  return message.id;
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  socket = new WebSocket(`${scheme}://${location.host}/ws`);
+  setStatus("connecting", "connecting");
+  socket.onopen = () => send({ type: "auth", token: settings.token });
+  socket.onmessage = (event) => handle(JSON.parse(event.data));
+  socket.onclose = (event) => {
+    setStatus("disconnected", "offline");
+    if (event.code === 4001 || event.code === 4006) {
+      showMessage(event.code === 4001 ? "The token was refused: check it, or ask the operator for a new one." : "The token was revoked.");
+      return;   // retrying a bad token would not help
+    }
+    const delay = Math.min(30000, 500 * 2 ** retry++) * (0.5 + Math.random() / 2);
+    setTimeout(connect, delay);
+  };
+}
+
+function handle(message) {
+  switch (message.type) {
+    case "welcome": {
+      retry = 0;
+      setStatus("live", "online");
+      showMessage("");
+      $("trading").hidden = !message.scopes.includes("trade");
+      const subscribe = { type: "subscribe" };
+      if (settings.netuid !== "") subscribe.netuid = Number(settings.netuid);
+      if (settings.hotkey !== "") subscribe.hotkey = settings.hotkey;
+      if (lastOffset) subscribe.since = lastOffset;
+      send(subscribe);
+      break;
+    }
+    case "subscribed":
+      if (message.recovered !== true) {
+        for (const row of rows.values()) row.remove();
+        rows.clear();
+      }
+      for (const entry of message.snapshot) upsert(entry, entry.amount, false);
+      if (message.offset) lastOffset = message.offset;
+      break;
+    case "update": {
+      const change = message.change;
+      upsert(change, change.new, true);
+      lastOffset = change.offset;
+      break;
+    }
+    case "accepted":
+      addCommand(message.command_id, message.duplicate ? "accepted (sent before)" : "accepted");
+      break;
+    case "command_status": {
+      const status = message.status;
+      addCommand(status.command_id, status.state + (status.error ? ` — ${status.error}` : "") + (status.detail ? ` (${status.detail})` : ""));
+      break;
+    }
+    case "error":
+      showMessage(`${message.code}: ${message.message}`);
+      break;
+  }
+}
+
+function addCommand(id, text) {
+  let item = document.querySelector(`#commands li[data-id="${id}"]`);
+  if (!item) {
+    item = document.createElement("li");
+    item.dataset.id = id;
+    $("commands").prepend(item);
+  }
+  item.textContent = `${id}: ${text}`;
+}
+
+$("login-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  settings = { token: $("token").value.trim(), netuid: $("netuid").value.trim(), hotkey: $("hotkey").value.trim() };
+  lastOffset = null;
+  if (socket) { socket.onclose = null; socket.close(); }
+  retry = 0;
+  connect();
+});
+
+$("command-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const action = $("action").value;
+  const command = { type: action, netuid: Number($("command-netuid").value), hotkey: $("command-hotkey").value.trim(),
+                    idempotency_key: crypto.randomUUID() };
+  if (action !== "trade") command.amount = $("amount").value.trim();
+  send(command);
+});
