@@ -13,9 +13,9 @@ public struct DeriveJunction: Sendable, Hashable, CustomStringConvertible {
         isHard = hard
         let encoded: [UInt8]
         if let number = UInt64(code) {
-            encoded = SCALE.encodeU64(number)
+            encoded = number.scaleEncoded
         } else {
-            encoded = SCALE.encodeString(code)
+            encoded = code.scaleEncoded
         }
         if encoded.count > 32 {
             chainCode = Blake2b.hash256(encoded)

@@ -42,44 +42,10 @@ public enum Ed25519 {
     /// blake2_256(SCALE(("Ed25519HDKD", seed, chainCode))). Ed25519 has no soft derivation.
     static func hardDeriveSeed(_ seed: SecretBuffer, chainCode: [UInt8]) -> [UInt8] {
         precondition(chainCode.count == 32)
-        var encoded = SCALE.encodeString("Ed25519HDKD")
+        var encoded = "Ed25519HDKD".scaleEncoded
         seed.withUnsafeBytes { encoded.append(contentsOf: $0) }
         encoded.append(contentsOf: chainCode)
         defer { Sodium.wipe(&encoded) }
         return Blake2b.hash256(encoded)
-    }
-}
-
-/// The two bits of SCALE encoding that key derivation needs (compact lengths and strings).
-/// The full codec lives elsewhere; this stays private to key derivation.
-enum SCALE {
-    static func encodeCompact(_ value: UInt64) -> [UInt8] {
-        switch value {
-        case 0..<(1 << 6):
-            return [UInt8(value << 2)]
-        case (1 << 6)..<(1 << 14):
-            let v = UInt16(value << 2) | 0b01
-            return [UInt8(v & 0xFF), UInt8(v >> 8)]
-        case (1 << 14)..<(1 << 30):
-            let v = UInt32(value << 2) | 0b10
-            return (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) }
-        default:
-            var bytes: [UInt8] = []
-            var v = value
-            while v > 0 {
-                bytes.append(UInt8(v & 0xFF))
-                v >>= 8
-            }
-            return [UInt8(((bytes.count - 4) << 2) | 0b11)] + bytes
-        }
-    }
-
-    static func encodeString(_ string: String) -> [UInt8] {
-        let utf8 = Array(string.utf8)
-        return encodeCompact(UInt64(utf8.count)) + utf8
-    }
-
-    static func encodeU64(_ value: UInt64) -> [UInt8] {
-        (0..<8).map { UInt8((value >> (8 * UInt64($0))) & 0xFF) }
     }
 }

@@ -75,7 +75,7 @@ final class WatcherFixture: @unchecked Sendable {
             settings: .init(reconciliationInterval: 10, metadataCache: MetadataCache(directory: cacheDirectory)), logger: logger
         )
         self.watcher = watcher
-        let group = ServiceGroup(configuration: .init(services: [.init(service: database), .init(service: MigrationRunner(database: database, logger: logger)), .init(service: watcher)], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [.init(service: database), .init(service: MigrationService(database: database, logger: logger), successTerminationBehavior: .ignore), .init(service: watcher)], logger: logger))
         watcherGroup = (group, Task { try await group.run() })
     }
 
@@ -122,15 +122,5 @@ final class WatcherFixture: @unchecked Sendable {
         await stopChainServer()
         await redis.close()
         await redisServer.shutdown()
-    }
-}
-
-/// Applies migrations once at start (what `taostream watch` does before following the chain).
-struct MigrationRunner: Service {
-    let database: Database
-    let logger: Logger
-    func run() async throws {
-        try await Migrator(database: database).migrate(logger: logger)
-        try? await gracefulShutdown()
     }
 }

@@ -11,7 +11,8 @@ struct DevChainFixture {
     let group: ServiceGroup
     let running: Task<Void, any Error>
 
-    static func start(_ configure: (inout DevChainConfiguration) -> Void = { _ in }) async throws -> DevChainFixture {
+    /// With `producing`, blocks also come on the configured interval (for clients that wait for them).
+    static func start(producing: Bool = false, _ configure: (inout DevChainConfiguration) -> Void = { _ in }) async throws -> DevChainFixture {
         var configuration = DevChainConfiguration()
         configuration.subnets = 3
         configuration.validatorsPerSubnet = 8
@@ -23,7 +24,9 @@ struct DevChainFixture {
         logger.logLevel = .warning
         let port = Network.freePort()
         let server = DevChainServer(chain: chain, port: port, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: server.application)], logger: logger))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server.application)]
+        if producing { services.append(.init(service: DevChainBlockProducer(chain: chain, logger: logger))) }
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         let running = Task { try await group.run() }
         try await Network.waitUntilListening(port: port, what: "DevChain")
         return DevChainFixture(chain: chain, port: port, group: group, running: running)

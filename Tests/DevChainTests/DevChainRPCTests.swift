@@ -141,3 +141,15 @@ struct DevChainRPCTests {
         #expect(try UInt64(scaleEncoded: try Hex.decode(value)) == 3)
     }
 }
+
+@Suite("DevChain runtime-version subscription", .timeLimit(.minutes(1)))
+struct RuntimeVersionSubscriptionTests {
+    @Test func subscribersGetTheCurrentVersionAtOnce() async throws {
+        let fixture = try await DevChainFixture.start()
+        defer { Task { await fixture.stop() } }
+        let rpc = try await fixture.connect()
+        let subscription = try await rpc.call("state_subscribeRuntimeVersion")
+        #expect(try await rpc.notification("state_runtimeVersion", subscription: subscription)["specVersion"] == .integer(343))
+        #expect(try await rpc.call("state_unsubscribeRuntimeVersion", [subscription]) == true)
+    }
+}

@@ -34,28 +34,21 @@ struct SDKInteropTests {
     }
 
     @Test func theSDKReadsDividendsAndStakes() async throws {
-        var configuration = DevChainConfiguration()
-        configuration.subnets = 3
-        configuration.validatorsPerSubnet = 12
-        configuration.blockInterval = .milliseconds(200)
-        configuration.finalityLag = 1
-        let (v14, v15) = try RecordedRuntime.metadata()
-        let chain = try DevChain(configuration: configuration, metadataV14: v14, metadataV15: v15)
-        var logger = Logger(label: "test.devchain")
-        logger.logLevel = .warning
-        let port = Network.freePort()
-        let server = DevChainServer(chain: chain, port: port, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [
-            .init(service: server.application), .init(service: DevChainBlockProducer(chain: chain, logger: logger)),
-        ], logger: logger))
-        let running = Task { try await group.run() }
-        defer { Task { await group.triggerGracefulShutdown(); _ = try? await running.value } }
-        try await Network.waitUntilListening(port: port, what: "DevChain")
+        let fixture = try await DevChainFixture.start(producing: true) { configuration in
+            configuration.subnets = 3
+            configuration.validatorsPerSubnet = 12
+            configuration.tempo = 10
+            configuration.blockInterval = .milliseconds(200)
+            configuration.finalityLag = 1
+        }
+        defer { Task { await fixture.stop() } }
+        let chain = fixture.chain
+        let port = fixture.port
 
         let alice = try SubstrateKeys.Keypair(uri: "//Alice")
         let seen = try runSDK(port: port, netuid: 2)
         #expect((seen["netuids"] as? [Int]) == [0, 1, 2, 3])
-        #expect(seen["tempo"] as? Int == Int(configuration.tempo))
+        #expect(seen["tempo"] as? Int == 10)
         // query_map's dividends equal the chain's own state at the block the SDK read.
         let dividends = seen["dividends"] as? [String: Int] ?? [:]
         let block = try #require(await chain.blockHash(UInt64(seen["block"] as? Int ?? -1)))

@@ -33,10 +33,10 @@ struct DerivationTests {
         #expect(DeriveJunction("1", hard: false).chainCode == [1] + [UInt8](repeating: 0, count: 31))
         #expect(DeriveJunction("01", hard: false).chainCode == DeriveJunction("1", hard: false).chainCode)
         let long = String(repeating: "x", count: 40)
-        #expect(DeriveJunction(long, hard: true).chainCode == Blake2b.hash256(SCALE.encodeString(long)))
+        #expect(DeriveJunction(long, hard: true).chainCode == Blake2b.hash256(long.scaleEncoded))
         // 31 characters encode to exactly 32 bytes: padded, not hashed.
         let edge = String(repeating: "y", count: 31)
-        #expect(DeriveJunction(edge, hard: true).chainCode == SCALE.encodeString(edge))
+        #expect(DeriveJunction(edge, hard: true).chainCode == edge.scaleEncoded)
     }
 
     @Test("soft derivation: public and secret paths agree; hard needs the secret")
