@@ -23,7 +23,7 @@ final class RPCConnection: Sendable {
 
     /// Answers one frame (a request or, rarely, a batch).
     func handle(_ text: String) async {
-        guard let request = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+        guard let request = try? JSONParser.parse(text.utf8) else {
             await send(.object(["jsonrpc": "2.0", "id": .null, "error": RPCError.parseError.json]))
             return
         }

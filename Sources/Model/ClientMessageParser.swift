@@ -9,9 +9,9 @@ public struct ClientMessageParser: Sendable {
     public func parse(_ bytes: some Collection<UInt8>) throws(ProtocolError) -> ClientRequest {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            value = try JSONParser.parse(bytes)
         } catch {
-            throw ProtocolError(.malformedJSON, "the message is not valid JSON")
+            throw ProtocolError(.malformedJSON, "the message is not valid JSON (\(error.description))")
         }
         guard case .object(let object) = value else {
             throw ProtocolError(.malformedJSON, "a message must be a JSON object, got \(value.typeName)")

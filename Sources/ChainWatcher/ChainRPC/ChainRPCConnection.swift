@@ -138,7 +138,7 @@ public final class ChainRPCConnection: Sendable {
     // MARK: Inbound
 
     private func receive(_ text: String) {
-        guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return }
+        guard case .object(let object)? = try? JSONParser.parse(text.utf8) else { return }
         if case .integer(let id)? = object["id"] {
             let continuation = state.withLock { $0.pending.removeValue(forKey: id) }
             continuation?.resume(returning: .object(object))

@@ -1,0 +1,32 @@
+import Foundation
+import Model
+import Testing
+
+@Suite struct JSONParserTests {
+    @Test(arguments: [
+        #"{"a":[1,-2,3.5,true,false,null,"x"],"b":{"c":"d"}}"#,
+        #"["\u00e9\ud83d\ude00\n\t\"\\\/", "τ", ""]"#,
+        #"  {"big": 18446744073709551615, "neg": -9223372036854775808, "e": 1e3, "f": -0.25E-2}  "#,
+        #"[[[[[]]]], {}, [{}]]"#,
+    ])
+    func agreesWithFoundation(text: String) throws {
+        let ours = try JSONParser.parse(Array(text.utf8))
+        let theirs = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        #expect(ours == theirs)
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "+1", "\"\\ud800\"", "\"a\u{01}b\"", "[1] 2", "nul", "{\"a\" 1}", "\"\\x\"", "[\"\\u12\"]"])
+    func refusesInvalidJSON(text: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test func randomBytesNeverCrashAndDeepNestingIsRefused() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array(#"{}[]",:-0123456789.eEtrufalsn\ "#.utf8)
+        for _ in 0..<3000 {
+            let bytes = (0..<Int.random(in: 0..<30, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            _ = try? JSONParser.parse(bytes)
+        }
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(String(repeating: "[", count: 10_000).utf8)) }
+    }
+}
