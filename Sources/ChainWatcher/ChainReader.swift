@@ -89,25 +89,44 @@ struct ChainReader: Sendable {
         }
     }
 
-    /// The values of `keys` at `hash` (nil where absent), in batches.
-    func values(_ keys: [[UInt8]], at hash: [UInt8]) async throws -> [[UInt8]: [UInt8]] {
+    /// The values of `keys` at `hash` (nil where absent), in batches, several in flight at once so
+    /// the node works while this side parses.
+    func values(_ keys: [[UInt8]], at hash: [UInt8], inFlight: Int = 4) async throws -> [[UInt8]: [UInt8]] {
+        let batches = stride(from: 0, to: keys.count, by: Self.valueBatch).map { Array(keys[$0..<min(keys.count, $0 + Self.valueBatch)]) }
+        let block = JSONValue.string(Hex.encode(hash, prefixed: true))
         var values: [[UInt8]: [UInt8]] = [:]
-        var index = 0
-        while index < keys.count {
-            let batch = keys[index..<min(keys.count, index + Self.valueBatch)]
-            index += batch.count
-            let answer = try await connection.request("state_queryStorageAt", [
-                .array(batch.map { .string(Hex.encode($0, prefixed: true)) }), .string(Hex.encode(hash, prefixed: true)),
-            ])
-            guard case .array(let sets) = answer else { throw ChainRPCError.unexpectedAnswer(method: "state_queryStorageAt", detail: "not a list") }
-            for set in sets {
-                guard case .object(let object) = set, case .array(let changes)? = object["changes"] else { continue }
-                for change in changes {
-                    guard case .array(let pair) = change, pair.count == 2, case .string(let keyText) = pair[0], let key = try? Hex.decode(keyText) else { continue }
-                    if case .string(let valueText) = pair[1], let value = try? Hex.decode(valueText) { values[key] = value }
+        values.reserveCapacity(keys.count)
+        try await withThrowingTaskGroup(of: [([UInt8], [UInt8])].self) { group in
+            var next = 0
+            func launch() {
+                guard next < batches.count else { return }
+                let batch = batches[next]
+                next += 1
+                group.addTask {
+                    let answer = try await connection.request("state_queryStorageAt", [.array(batch.map { .string(Hex.encode($0, prefixed: true)) }), block])
+                    return try Self.pairs(answer)
                 }
+            }
+            for _ in 0..<inFlight { launch() }
+            while let pairs = try await group.next() {
+                for (key, value) in pairs { values[key] = value }
+                launch()
             }
         }
         return values
+    }
+
+    static func pairs(_ answer: JSONValue) throws -> [([UInt8], [UInt8])] {
+        guard case .array(let sets) = answer else { throw ChainRPCError.unexpectedAnswer(method: "state_queryStorageAt", detail: "not a list") }
+        var pairs: [([UInt8], [UInt8])] = []
+        for set in sets {
+            guard case .object(let object) = set, case .array(let changes)? = object["changes"] else { continue }
+            pairs.reserveCapacity(changes.count)
+            for change in changes {
+                guard case .array(let pair) = change, pair.count == 2, case .string(let keyText) = pair[0], let key = try? Hex.decode(keyText) else { continue }
+                if case .string(let valueText) = pair[1], let value = try? Hex.decode(valueText) { pairs.append((key, value)) }
+            }
+        }
+        return pairs
     }
 }
