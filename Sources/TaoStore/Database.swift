@@ -1,12 +1,14 @@
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The PostgreSQL connection pool, run as a service so it shuts down with the process.
 public final class Database: Service, Sendable {
     public let configuration: DatabaseConfiguration
     public let client: PostgresClient
     let logger: Logger
+    private let started = Atomic<Bool>(false)
 
     public init(configuration: DatabaseConfiguration, logger: Logger = Logger(label: "taostream.db")) {
         self.configuration = configuration
@@ -15,7 +17,15 @@ public final class Database: Service, Sendable {
     }
 
     public func run() async {
+        started.store(true, ordering: .releasing)
         await client.run()
+    }
+
+    /// Waits until the pool runs: a query issued before that would sit in a queue and make
+    /// PostgresNIO log a warning for what is only start-up ordering.
+    public func ready() async {
+        while !started.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(1)) }
+        await Task.yield()
     }
 
     /// Opens and closes one connection, so start-up can fail with a clear line instead of the pool

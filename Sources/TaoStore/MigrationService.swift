@@ -13,6 +13,7 @@ public struct MigrationService: Service {
     }
 
     public func run() async throws {
+        await database.ready()
         try await Migrator(database: database).migrate(logger: logger)
     }
 }

@@ -14,6 +14,7 @@ func withDatabase<T: Sendable>(
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await database.run() }
         defer { group.cancelAll() }
+        await database.ready()
         if migrate { try await Migrator(database: database).migrate(logger: logger) }
         return try await body(database)
     }

@@ -67,6 +67,7 @@ final class ServerFixture: Sendable {
             services: [.init(service: database)] + server.services.map { .init(service: $0) }, logger: logger
         ))
         let running = Task { try await group.run() }
+        await database.ready()
         try await Migrator(database: database).migrate(logger: logger)
         let readToken: String
         let tradeToken: String
