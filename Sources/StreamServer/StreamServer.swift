@@ -56,7 +56,7 @@ public struct StreamServer: Sendable {
         let httpRouter = Router(context: StreamRequestContext.self)
         HealthController(redis: redis).register(in: httpRouter)
         MetricsController(metrics: metrics, registry: registry).register(in: httpRouter)
-        LegacyDividendsController(authenticator: authenticator, snapshots: snapshots).register(in: httpRouter)
+        LegacyDividendsController(authenticator: authenticator, snapshots: snapshots, commands: services.commands).register(in: httpRouter)
         WebClientController(directory: settings.webClientDirectory).register(in: httpRouter)
 
         let webSocketRouter = Router(context: StreamRequestContext.self)

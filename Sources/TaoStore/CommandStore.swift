@@ -75,6 +75,18 @@ public struct CommandStore: Sendable {
         }
     }
 
+    /// Sets what a command does once it is known (a trade's direction and amount, after scoring).
+    public func setCommand(_ id: String, _ command: StakeCommand, logger: Logger) async throws(StoreError) {
+        do {
+            try await database.client.query("""
+                UPDATE commands SET action = \(command.action.rawValue), amount = \(String(command.amount))::NUMERIC,
+                    limit_price = \(command.limitPrice.map(String.init))::NUMERIC, updated_at = now() WHERE id = \(id)
+                """, logger: logger)
+        } catch {
+            throw .query("could not update the command: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
     /// Keeps the signed bytes before they are submitted (see the migration for why).
     public func recordSigned(_ id: String, extrinsic: String, hash: String, logger: Logger) async throws(StoreError) {
         do {

@@ -1,6 +1,9 @@
 import ChainWatcher
 import DevChain
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Logging
 import Model
 import ServiceLifecycle
@@ -276,5 +279,42 @@ struct TradeTests {
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await fixture.stake(hotkey, netuid: 1) == 0)
         #expect(await fixture.chain.nextNonce(fixture.alice.publicKey) == 0, "no extrinsic may have been signed")
+    }
+
+    @Test func theOriginalRESTEndpointTradesInTheBackgroundAndReportsWhere() async throws {
+        let (fixture, fakes) = try await fixture()
+        defer { Task { await fixture.shutdown(); fakes.stop() } }
+        let hotkey = try await fixture.hotkey(netuid: 1, uid: 3)
+        fakes.chutes.withLock { $0 = .score("12") }
+        let base = "http://127.0.0.1:\(fixture.server.port)"
+        func get(_ path: String, token: String, key: String? = nil) async throws -> (Int, [String: Any]) {
+            var request = URLRequest(url: URL(string: base + path)!)
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            if let key { request.setValue(key, forHTTPHeaderField: "Idempotency-Key") }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+        }
+        let path = "/api/v1/tao_dividends?netuid=1&hotkey=\(hotkey)&trade=true"
+        #expect(try await get(path, token: fixture.server.readToken).0 == 403)
+        let (status, body) = try await get(path, token: fixture.server.tradeToken, key: "rest-1")
+        #expect(status == 200, "\(body)")
+        #expect(body["dividends"] is [Any])
+        let trade = try #require(body["trade"] as? [String: String])
+        let commandID = try #require(trade["command_id"])
+        var state = ""
+        for _ in 0..<300 where !["finalized", "failed", "rejected", "skipped"].contains(state) {
+            let (code, answer) = try await get(trade["status"]!, token: fixture.server.tradeToken)
+            if code == 200 { state = answer["state"] as? String ?? "" }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(state == "finalized")
+        #expect(try await fixture.stake(hotkey, netuid: 1) == 120_000_000)
+        // The same Idempotency-Key trades once.
+        let (_, again) = try await get(path, token: fixture.server.tradeToken, key: "rest-1")
+        #expect((again["trade"] as? [String: String])?["command_id"] == commandID)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await fixture.stake(hotkey, netuid: 1) == 120_000_000)
+        // Another token cannot read this command.
+        #expect(try await get(trade["status"]!, token: fixture.server.readToken).0 == 404)
     }
 }
