@@ -131,11 +131,13 @@ public final class CommandExecutor: Service, Sendable {
             case .unsigned(let value): value
             default: 0
             }
+            // The spec version the node reports (it moves with upgrades); the transaction version from the metadata.
             let runtime = try RuntimeVersion(metadata: metadata)
+            let specVersion = try await reader.specVersion(at: bestHash)
             let era = Era(period: settings.eraPeriod, current: best)
             guard let birth = try await reader.blockHash(era.birth(current: best)) else { throw ChainRPCError.unexpectedAnswer(method: "chain_getBlockHash", detail: "no era birth block") }
             let parameters = TransactionParameters(nonce: nonce, era: era, genesisHash: genesis, birthBlockHash: birth,
-                                                   specVersion: runtime.specVersion, transactionVersion: runtime.transactionVersion)
+                                                   specVersion: specVersion, transactionVersion: runtime.transactionVersion)
             let signed = try ExtrinsicBuilder(metadata: metadata).sign(call: call, signer: signer, parameters: parameters)
             extrinsic = signed.bytes
             try await store.recordSigned(record.id, extrinsic: signed.hex, hash: Hex.encode(signed.hash, prefixed: true), logger: logger)

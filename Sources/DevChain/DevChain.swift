@@ -38,6 +38,9 @@ public actor DevChain {
     private var listeners: [Int: AsyncStream<Event>.Continuation] = [:]
     private var nextListener = 0
     private var sortedKeyCache: [Int: [StateKey]] = [:]
+    /// Runtime upgrades: the spec version in force from each block on (the metadata is unchanged;
+    /// enough for clients to see an upgrade and reload).
+    private var upgrades: [(from: UInt64, specVersion: UInt32)] = []
     private var awaitingFinality: [(hash: [UInt8], block: UInt64, blockHash: [UInt8])] = []
 
     public init(configuration: DevChainConfiguration, metadataV14: [UInt8], metadataV15: [UInt8]) throws {
@@ -136,6 +139,17 @@ public actor DevChain {
         return try codec.get(state, pallet, item, arguments)
     }
 
+    /// The spec version in force at a block (the best block when nil).
+    public func specVersion(at hash: [UInt8]? = nil) -> UInt32 {
+        let number = hash.flatMap { byHash[$0] }.map { UInt64($0) } ?? best.number
+        return upgrades.last { $0.from <= number }?.specVersion ?? runtime.specVersion
+    }
+
+    /// Simulates a runtime upgrade taking effect with the next block.
+    public func upgradeRuntime(to specVersion: UInt32) {
+        upgrades.append((best.number + 1, specVersion))
+    }
+
     // MARK: Events
 
     public func events() -> AsyncStream<Event> {
@@ -163,7 +177,7 @@ public actor DevChain {
         // Extrinsics already queued count: the next nonce is after them.
         for pending in pool { _ = try? executor.apply(pending.extrinsic, index: 0, state: &state) }
         let bestNumber = best.number
-        let extrinsic = try executor.validate(bytes, state: state, best: bestNumber) { number in
+        let extrinsic = try executor.validate(bytes, state: state, best: bestNumber, specVersion: upgrades.last?.specVersion ?? runtime.specVersion) { number in
             Int(number) < self.blocks.count ? self.blocks[Int(number)].hash : nil
         }
         let hash = Blake2b.hash256(bytes)
@@ -184,7 +198,7 @@ public actor DevChain {
         var inBlock: [[UInt8]] = []
         for pending in pool {
             // Re-checked against this block's state: an earlier extrinsic may have spent the funds.
-            guard (try? executor.validate(pending.bytes, state: state, best: parent.header.number, blockHash: { self.blockHash($0) })) != nil else {
+            guard (try? executor.validate(pending.bytes, state: state, best: parent.header.number, specVersion: specVersion(), blockHash: { self.blockHash($0) })) != nil else {
                 emit(.extrinsic(hash: pending.hash, status: .invalid("no longer valid")))
                 continue
             }

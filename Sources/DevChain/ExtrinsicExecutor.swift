@@ -14,14 +14,14 @@ struct ExtrinsicExecutor: Sendable {
     let genesisHash: [UInt8]
 
     /// Decodes and validates `bytes` for inclusion in the block after `best`.
-    func validate(_ bytes: [UInt8], state: [StateKey: [UInt8]], best: UInt64, blockHash: (UInt64) -> [UInt8]?) throws(TransactionInvalid) -> DecodedExtrinsic {
+    func validate(_ bytes: [UInt8], state: [StateKey: [UInt8]], best: UInt64, specVersion: UInt32, blockHash: (UInt64) -> [UInt8]?) throws(TransactionInvalid) -> DecodedExtrinsic {
         let extrinsic = try DecodedExtrinsic(bytes, metadata: metadata)
         let birth = extrinsic.era.birth(current: best)
         if case .mortal(let period, _) = extrinsic.era, best >= birth + period { throw .ancientBirthBlock }
         guard let birthHash = extrinsic.era == .immortal ? genesisHash : blockHash(birth) else { throw .ancientBirthBlock }
         let parameters = TransactionParameters(
             nonce: extrinsic.nonce, tip: extrinsic.tip, era: extrinsic.era, genesisHash: genesisHash, birthBlockHash: birthHash,
-            specVersion: runtime.specVersion, transactionVersion: runtime.transactionVersion
+            specVersion: specVersion, transactionVersion: runtime.transactionVersion
         )
         let extensions: SignedExtensions
         do { extensions = try SignedExtensions(metadata: metadata, parameters: parameters) } catch { throw .undecodable("\(error)") }

@@ -67,6 +67,7 @@ final class RPCConnection: Sendable {
     /// Forwards chain events to this connection's subscriptions until the connection ends.
     func pump(_ events: AsyncStream<DevChain.Event>) async {
         var lastFinalized: UInt64 = 0
+        var lastSpec = await chain.specVersion()
         for await event in events {
             let current = subscriptions.withLock { $0 }
             switch event {
@@ -77,6 +78,9 @@ final class RPCConnection: Sendable {
                         await notify("chain_newHead", id, header.json)
                     case .finalizedHeads where finalized.number > lastFinalized:
                         await notify("chain_finalizedHead", id, finalized.json)
+                    case .runtimeVersion:
+                        let spec = await chain.specVersion(at: header.hash)
+                        if spec != lastSpec { await notify("state_runtimeVersion", id, RPCMethods(connection: self).runtimeVersion(spec: spec)) }
                     case .storage(let keys):
                         let block = header.hash
                         var changes: [JSONValue] = []
@@ -93,6 +97,7 @@ final class RPCConnection: Sendable {
                     }
                 }
                 lastFinalized = max(lastFinalized, finalized.number)
+                lastSpec = await chain.specVersion(at: header.hash)
             case .extrinsic(let hash, let status):
                 for (id, subscription) in current {
                     guard case .extrinsic(let watched) = subscription, watched == hash else { continue }

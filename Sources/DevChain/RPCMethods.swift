@@ -51,7 +51,7 @@ struct RPCMethods {
             return .string(id)
         case "state_subscribeRuntimeVersion":
             let id = connection.subscribe(.runtimeVersion)
-            let version = runtimeVersion
+            let version = runtimeVersion(spec: await chain.specVersion())
             Task { await connection.notify("state_runtimeVersion", id, version) }
             return .string(id)
         case "chain_unsubscribeNewHeads", "chain_unsubscribeFinalizedHeads", "chain_unsubscribeAllHeads",
@@ -59,8 +59,9 @@ struct RPCMethods {
             guard let id = params.string(0) else { throw .invalidParams("a subscription id is required") }
             return .bool(connection.unsubscribe(id))
         case "state_getRuntimeVersion":
-            if let hash = try params.bytes(0), await chain.header(hash) == nil { throw .unknownBlock(Hex.encode(hash, prefixed: true)) }
-            return runtimeVersion
+            let hash = try params.bytes(0)
+            if let hash, await chain.header(hash) == nil { throw .unknownBlock(Hex.encode(hash, prefixed: true)) }
+            return runtimeVersion(spec: await chain.specVersion(at: hash))
         case "state_getMetadata":
             return chain.metadataV14.hexJSON
         case "state_call":
@@ -129,7 +130,7 @@ struct RPCMethods {
         }
     }
 
-    var runtimeVersion: JSONValue {
+    func runtimeVersion(spec: UInt32) -> JSONValue {
         let metadata = chain.metadata
         guard let constant = try? metadata.constant(pallet: "System", name: "Version"),
               let value = try? DynamicValueDecoder(registry: metadata.registry).decode(constant.value, as: constant.type)
@@ -147,7 +148,7 @@ struct RPCMethods {
         }
         return .object([
             "specName": .string(value[field: "spec_name"]?.stringValue ?? ""), "implName": .string(value[field: "impl_name"]?.stringValue ?? ""),
-            "authoringVersion": number("authoring_version"), "specVersion": number("spec_version"), "implVersion": number("impl_version"),
+            "authoringVersion": number("authoring_version"), "specVersion": .unsigned(UInt64(spec)), "implVersion": number("impl_version"),
             "apis": .array(apis), "transactionVersion": number("transaction_version"), "stateVersion": number("system_version"),
         ])
     }

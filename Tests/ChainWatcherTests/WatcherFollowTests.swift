@@ -145,6 +145,22 @@ struct WatcherFollowTests {
         }
     }
 
+    @Test func aRuntimeUpgradeReloadsMetadataAndFollowingGoesOn() async throws {
+        let fixture = try await WatcherFixture()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startWatcher()
+        try await fixture.waitForWatcher()
+        await fixture.chain.upgradeRuntime(to: 344)
+        for _ in 0..<6 {
+            try await fixture.chain.produceBlock()
+            try await fixture.waitForWatcher()
+        }
+        let genesis = fixture.chain.genesisHash.map { String(format: "%02x", $0) }.joined()
+        let files = try FileManager.default.contentsOfDirectory(atPath: fixture.cacheDirectory)
+        #expect(files.contains("\(genesis)-343.scale") && files.contains("\(genesis)-344.scale"), "\(files)")
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+    }
+
     @Test func theMetadataCacheMakesAReconnectCheap() async throws {
         let fixture = try await WatcherFixture()
         defer { Task { await fixture.shutdown() } }

@@ -150,6 +150,13 @@ struct RuntimeVersionSubscriptionTests {
         let rpc = try await fixture.connect()
         let subscription = try await rpc.call("state_subscribeRuntimeVersion")
         #expect(try await rpc.notification("state_runtimeVersion", subscription: subscription)["specVersion"] == .integer(343))
+        // An upgrade is announced with the block it takes effect in, and old blocks keep their version.
+        let before = try await rpc.call("chain_getHead")
+        await fixture.chain.upgradeRuntime(to: 344)
+        try await fixture.produce()
+        #expect(try await rpc.notification("state_runtimeVersion", subscription: subscription)["specVersion"] == .integer(344))
+        #expect(try await rpc.call("state_getRuntimeVersion")["specVersion"] == .integer(344))
+        #expect(try await rpc.call("state_getRuntimeVersion", [before])["specVersion"] == .integer(343))
         #expect(try await rpc.call("state_unsubscribeRuntimeVersion", [subscription]) == true)
     }
 }
