@@ -21,13 +21,27 @@ struct CommonOptions: ParsableArguments {
     /// Loads settings and sets up logging once for the process.
     func load() throws -> SettingsSource {
         let source = try SettingsSource.load()
-        let level = try source.logLevel(flag: logLevel)
+        try Self.bootstrapLogging(source, flag: logLevel)
+        return source
+    }
+
+    static func bootstrapLogging(_ source: SettingsSource, flag: String?) throws {
+        let level = try source.logLevel(flag: flag)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        return source
+    }
+
+    /// Redis and PostgreSQL, checked at once so a wrong URL fails with one clear line instead of
+    /// quiet retries in the background.
+    static func connect(redis: RedisConfiguration, database: DatabaseConfiguration) async throws -> (RedisClient, Database) {
+        let client = RedisClient(configuration: redis, logger: Logger(label: "taostream.redis"))
+        try await client.ping()
+        let pool = Database(configuration: database, logger: Logger(label: "taostream.db"))
+        try await pool.checkReachable()
+        return (client, pool)
     }
 
     func redis(_ source: SettingsSource) throws -> RedisConfiguration {

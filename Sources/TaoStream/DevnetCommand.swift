@@ -23,12 +23,7 @@ struct DevnetCommand: AsyncParsableCommand {
 
     func run() async throws {
         let source = try SettingsSource.load()
-        let level = try source.logLevel(flag: logLevel)
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        try CommonOptions.bootstrapLogging(source, flag: logLevel)
         var configuration = DevChainConfiguration()
         configuration.seed = UInt64(try source.integer("TAOSTREAM_DEVNET_SEED", flag: seed, flagName: "seed", default: 42, range: 0...Int.max))
         configuration.subnets = try source.integer("TAOSTREAM_DEVNET_SUBNETS", flag: subnets, flagName: "subnets", default: 8, range: 1...1024)

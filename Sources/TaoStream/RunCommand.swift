@@ -23,10 +23,7 @@ struct RunCommand: AsyncParsableCommand {
         let source = try options.load()
         let settings = try http.settings(source, options)
         let logger = Logger(label: "taostream")
-        let redis = RedisClient(configuration: settings.redis, logger: Logger(label: "taostream.redis"))
-        try await redis.ping()
-        let database = Database(configuration: settings.database, logger: Logger(label: "taostream.db"))
-        try await database.checkReachable()
+        let (redis, database) = try await CommonOptions.connect(redis: settings.redis, database: settings.database)
         let commands = try http.commands(source, database: database)
         // One registry: the server's /metrics shows the watcher's figures too.
         let serverMetrics = ServerMetrics()

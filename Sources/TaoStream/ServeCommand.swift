@@ -21,11 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try http.settings(source, options)
         let logger = Logger(label: "taostream.serve")
 
-        // Fail fast, with one line, on what an operator most often gets wrong.
-        let redis = RedisClient(configuration: settings.redis, logger: Logger(label: "taostream.redis"))
-        try await redis.ping()
-        let database = Database(configuration: settings.database, logger: Logger(label: "taostream.db"))
-        try await database.checkReachable()
+        let (redis, database) = try await CommonOptions.connect(redis: settings.redis, database: settings.database)
         let commands = try http.commands(source, database: database)
 
         let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger,

@@ -19,10 +19,7 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         let source = try options.load()
         let logger = Logger(label: "taostream.watch")
-        let redis = RedisClient(configuration: try options.redis(source), logger: Logger(label: "taostream.redis"))
-        try await redis.ping()
-        let database = Database(configuration: try options.database(source), logger: Logger(label: "taostream.db"))
-        try await database.checkReachable()
+        let (redis, database) = try await CommonOptions.connect(redis: try options.redis(source), database: try options.database(source))
         let layout = RedisLayout(prefix: source.string("TAOSTREAM_REDIS_PREFIX", default: "taostream"))
         let watcher = try WatcherServices(source: source, networkFlag: network, redis: redis, database: database, layout: layout, serveHTTP: true, logger: logger)
         logger.info("following the chain", metadata: ["network": "\(watcher.network)"])
