@@ -153,6 +153,15 @@ struct RPCMethods {
         ])
     }
 
+    /// A runtime API answer encoded as the metadata says the method's output is.
+    func runtimeAPIResult(_ api: String, _ method: String, _ value: DynamicValue) throws(RPCError) -> JSONValue {
+        let metadata = chain.metadata
+        guard let output = metadata.apis.first(where: { $0.name == api })?.methods.first(where: { $0.name == method })?.output,
+              let bytes = try? DynamicValueEncoder(registry: metadata.registry).encode(value, as: output)
+        else { throw RPCError(code: 4003, message: "Client error: Execution failed: Other: Exported method \(api)_\(method) is not found", data: nil) }
+        return bytes.hexJSON
+    }
+
     func stateCall(_ params: RPCParameters) throws(RPCError) -> JSONValue {
         guard let method = params.string(0) else { throw .invalidParams("parameter 1 must be the runtime API method") }
         let data = try params.bytes(1) ?? []
@@ -169,6 +178,9 @@ struct RPCMethods {
             }
         case "Metadata_metadata":
             encoder.encodeBytes(chain.metadataV14)
+        case "SwapRuntimeApi_current_alpha_price":
+            // The DevChain has no AMM: one alpha always costs one TAO (10^9 rao), as staking moves it.
+            return try runtimeAPIResult("SwapRuntimeApi", "current_alpha_price", .unsigned(1_000_000_000))
         default:
             throw RPCError(code: 4003, message: "Client error: Execution failed: Other: Exported method \(method) is not found", data: nil)
         }

@@ -28,7 +28,7 @@ def main():
         hotkey = subtensor.query(("SubtensorModule", "Keys"), [netuid, 0])
         out["hotkey"] = hotkey
         result = subtensor.execute(
-            AddStake(hotkey_ss58=hotkey, netuid=netuid, amount_tao=bt.Balance.from_tao(1.0), slippage_protection=False), alice)
+            AddStake(hotkey_ss58=hotkey, netuid=netuid, amount_tao=bt.Balance.from_tao(1.0)), alice)
         out["stake"] = {"success": bool(result.success), "message": str(result.message), "block_hash": result.block_hash,
                         "events": [e.get("event_id") for e in (result.events or [])]}
     finally:
