@@ -74,15 +74,19 @@ struct ExtrinsicExecutor: Sendable {
             ("weight", .composite([("ref_time", .unsigned(1_000_000)), ("proof_size", .unsigned(0))])),
             ("class", .string("Normal")), ("pays_fee", .string("Yes")),
         ])
+        // As on a real chain: the fee event comes before the outcome, whether the call worked or not.
+        let fee = record(event("TransactionPayment", "TransactionFeePaid", .composite([
+            ("who", .bytes(extrinsic.signer)), ("actual_fee", .unsigned(UInt128(world.configuration.transactionFee))), ("tip", .unsigned(extrinsic.tip)),
+        ])), index)
         switch outcome {
         case .success(let events):
             state = working
-            return events.map { record($0, index) } + [record(event("System", "ExtrinsicSuccess", .composite([("dispatch_info", info)])), index)]
+            return events.map { record($0, index) } + [fee, record(event("System", "ExtrinsicSuccess", .composite([("dispatch_info", info)])), index)]
         case .failure(let failure):
             let error: DynamicValue = .variant(name: "Module", index: 3, fields: .tuple([.composite([
                 ("index", .unsigned(UInt128(failure.palletIndex))), ("error", .bytes([failure.errorIndex, 0, 0, 0])),
             ])]))
-            return [record(event("System", "ExtrinsicFailed", .composite([("dispatch_error", error), ("dispatch_info", info)])), index)]
+            return [fee, record(event("System", "ExtrinsicFailed", .composite([("dispatch_error", error), ("dispatch_info", info)])), index)]
         }
     }
 

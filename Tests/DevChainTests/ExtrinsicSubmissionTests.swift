@@ -69,7 +69,8 @@ struct ExtrinsicSubmissionTests {
         let alpha = try await chain.value("SubtensorModule", "Alpha", [hotkey, .bytes(alice.publicKey), .unsigned(1)])
         #expect(alpha?.unsignedValue == UInt128(amount) << 64)
         let events = try await events(at: inBlock, rpc: rpc, metadata: chain.metadata)
-        #expect(events.map { "\($0.pallet).\($0.name)" } == ["SubtensorModule.StakeAdded", "System.ExtrinsicSuccess"])
+        #expect(events.map { "\($0.pallet).\($0.name)" } == ["SubtensorModule.StakeAdded", "TransactionPayment.TransactionFeePaid", "System.ExtrinsicSuccess"])
+        #expect(events[1].fields[field: "actual_fee"]?.unsignedValue == UInt128(chain.configuration.transactionFee))
 
         // The same nonce again is stale; a tampered signature is refused.
         let again = try await sign(call, with: alice, rpc: rpc, chain: chain, nonce: 0)
