@@ -51,8 +51,12 @@ final class RPCTestClient: Sendable {
                 }
             }
         }
-        for _ in 0..<1000 where writer.withLock({ $0 == nil }) { try await Task.sleep(for: .milliseconds(5)) }
-        guard writer.withLock({ $0 != nil }) else { throw RPCFailure(code: 0, message: "could not connect", data: nil) }
+        // Generous: with the whole suite running in parallel on two cores, a handshake can take seconds.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while writer.withLock({ $0 == nil }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        guard writer.withLock({ $0 != nil }) else { throw RPCFailure(code: 0, message: "could not connect to the DevChain on port \(port) within 30 s", data: nil) }
         return RPCTestClient(frames: StreamRecorder(stream), notifications: StreamRecorder(notificationStream), writer: writer, session: session)
     }
 

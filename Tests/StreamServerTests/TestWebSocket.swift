@@ -71,7 +71,9 @@ final class TestWebSocket: Sendable {
         }
         let socket = TestWebSocket(messages: StreamRecorder(stream), outbound: outbound, readGate: readGate, session: session, ended: ended)
         // Connected once the handler runs; an upgrade refusal ends the task with an error instead.
-        for _ in 0..<1000 {
+        // Generous, because the whole suite runs in parallel on two cores in CI.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
             if outbound.withLock({ $0 != nil }) { return socket }
             if let result = ended.withLock({ $0 }) {
                 throw ConnectFailed(description: "connection failed: \(result)")

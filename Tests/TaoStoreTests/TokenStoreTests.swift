@@ -36,7 +36,7 @@ struct TokenStoreTests {
         try await withTestDatabase { database in
             try await Migrator(database: database).migrate(logger: Logger(label: "test"))
             let issued = try await TokenStore(database: database).create(label: "bot", scopes: [.read, .trade])
-            let secret = String(issued.token.split(separator: "_").last!)
+            let secret = String(issued.token.split(separator: "_", maxSplits: 2)[2])
             var dump = ""
             let rows = try await database.client.query("SELECT id || secret_hash || label || array_to_string(scopes, ',') FROM api_tokens")
             for try await row in rows.decode(String.self) { dump += row }

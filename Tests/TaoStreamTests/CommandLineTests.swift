@@ -44,7 +44,8 @@ struct CommandLineTests {
             return
         }
         let id = String(token.split(separator: "_")[1])
-        let secret = String(token.split(separator: "_")[2])
+        // The secret is base64url and may itself contain "_".
+        let secret = String(token.split(separator: "_", maxSplits: 2)[2])
 
         let listed = try await TaoStreamBinary.run(["token", "list"], environment: environment)
         #expect(listed.status == 0)
