@@ -13,11 +13,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null; return }
+        // Strings first: they are most of what nodes and clients send, and every miss here throws.
+        if let value = try? container.decode(String.self) { self = .string(value); return }
         if let value = try? container.decode(Bool.self) { self = .bool(value); return }
         if let value = try? container.decode(Int64.self) { self = .integer(value); return }
         if let value = try? container.decode(UInt64.self) { self = .unsigned(value); return }
         if let value = try? container.decode(Double.self) { self = .double(value); return }
-        if let value = try? container.decode(String.self) { self = .string(value); return }
         if let value = try? container.decode([JSONValue].self) { self = .array(value); return }
         self = .object(try container.decode([String: JSONValue].self))
     }

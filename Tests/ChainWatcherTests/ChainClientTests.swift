@@ -6,7 +6,7 @@ import ServiceLifecycle
 import TestHarness
 import Testing
 
-@Suite("The chain client", .timeLimit(.minutes(1)))
+@Suite("The chain client", .timeLimit(.minutes(3)))
 struct ChainClientTests {
     @Test func failsOverToTheNextEndpointAndReconnectsAfterADrop() async throws {
         let fixture = try await WatcherFixture()

@@ -3,7 +3,7 @@ import Model
 import SubstrateCore
 import Testing
 
-@Suite("DevChain JSON-RPC over a real WebSocket", .timeLimit(.minutes(1)))
+@Suite("DevChain JSON-RPC over a real WebSocket", .timeLimit(.minutes(3)))
 struct DevChainRPCTests {
     @Test func systemMethods() async throws {
         let fixture = try await DevChainFixture.start()
@@ -142,7 +142,7 @@ struct DevChainRPCTests {
     }
 }
 
-@Suite("DevChain runtime-version subscription", .timeLimit(.minutes(1)))
+@Suite("DevChain runtime-version subscription", .timeLimit(.minutes(3)))
 struct RuntimeVersionSubscriptionTests {
     @Test func subscribersGetTheCurrentVersionAtOnce() async throws {
         let fixture = try await DevChainFixture.start()

@@ -5,7 +5,7 @@ import SubstrateExtrinsics
 import SubstrateKeys
 import Testing
 
-@Suite("Signed extrinsics on the DevChain", .timeLimit(.minutes(1)))
+@Suite("Signed extrinsics on the DevChain", .timeLimit(.minutes(3)))
 struct ExtrinsicSubmissionTests {
     /// Signs `call` as a wallet would: nonce from the node, a mortal era from the best block.
     func sign(_ call: Call, with keypair: Keypair, rpc: RPCTestClient, chain: DevChain, nonce: UInt64? = nil) async throws -> SignedExtrinsic {

@@ -46,7 +46,7 @@ final class RPCTestClient: Sendable {
                 writer.withLock { $0 = outbound }
                 for try await message in inbound.messages(maxSize: 1 << 24) {
                     guard case .text(let text) = message,
-                          case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { continue }
+                          case .object(let object)? = try? JSONParser.parse(text.utf8) else { continue }
                     if object["method"] != nil, object["id"] == nil { notificationContinuation.yield(object) } else { continuation.yield(object) }
                 }
             }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("GET /health and /metrics", .timeLimit(.minutes(1)))
+@Suite("GET /health and /metrics", .timeLimit(.minutes(3)))
 struct HealthTests {
     @Test func readyOnlyWhileRedisAnswers() async throws {
         let fixture = try await ServerFixture.start()

@@ -6,7 +6,7 @@ import TaoRedis
 import TestHarness
 import Testing
 
-@Suite("WebSocket streaming over real sockets", .serialized, .timeLimit(.minutes(1)))
+@Suite("WebSocket streaming over real sockets", .serialized, .timeLimit(.minutes(3)))
 struct StreamingTests {
     @Test func headerAuthIsAcceptedOrRefusedWithHTTP401() async throws {
         let fixture = try await ServerFixture.start()
