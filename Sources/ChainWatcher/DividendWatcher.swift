@@ -32,8 +32,19 @@ public final class DividendWatcher: Service, Sendable {
     private let lastProgress = Mutex<ContinuousClock.Instant>(.now)
 
     struct FollowState {
+        /// The values as of `lastBlock`, with the offset of the change that set each one: enough
+        /// to put Redis back as it was if it loses its data.
         var known: [DividendKey: UInt64]?
+        var setBy: [DividendKey: StreamOffset] = [:]
         var lastBlock: UInt64?
+        var lastHash: String?
+
+        var entries: [DividendEntry] {
+            (known ?? [:]).map { key, amount in
+                let offset = setBy[key] ?? StreamOffset(block: lastBlock ?? 0, sequence: 0)
+                return DividendEntry(kind: key.kind, netuid: key.netuid, hotkey: key.hotkey, amount: String(amount), unit: key.kind.unit, block: offset.block, offset: offset)
+            }
+        }
     }
 
     public init(client: ChainClient, publisher: DividendPublisher, history: DividendHistoryStore?, settings: Settings, metrics: WatcherMetrics = WatcherMetrics(), logger: Logger) {
@@ -80,15 +91,26 @@ public final class DividendWatcher: Service, Sendable {
         var (metadata, spec) = try await reader.metadata(genesis: genesis, at: try await reader.finalizedHead().hash)
         var kinds = DividendSnapshotReader.present(in: metadata, wanted: settings.kinds)
         try await publisher.register(kinds: kinds)
-        // Diff against what Redis holds: after a restart of this process, or of a Redis that
-        // lost its data, that is what servers serve, and what must be brought up to date.
-        let redisLast = try await publisher.lastPublishedBlock()?.number
-        if state.withLock({ $0.known == nil || $0.lastBlock != redisLast }) {
-            if state.withLock({ $0.known != nil }) {
-                logger.warning("Redis no longer holds what was published (restarted without its data?); republishing a full snapshot")
+        let redisLast = try await publisher.lastPublishedBlock()
+        let current = state.withLock { $0 }
+        if let lastBlock = current.lastBlock, let lastHash = current.lastHash, current.known != nil,
+           redisLast.map({ $0.number < lastBlock }) ?? true {
+            // Redis forgot (a restart without persistence, an older dump): put back the state
+            // this process knows, as of the block it last published. These are not changes of the
+            // chain, so they go neither into the change log nor into the history.
+            logger.warning("Redis no longer holds what was published (restarted without its data?); putting the latest values back", metadata: [
+                "redisBlock": "\(redisLast.map { String($0.number) } ?? "none")", "block": "\(lastBlock)",
+            ])
+            try await publisher.restore(entries: current.entries, block: lastBlock, blockHash: lastHash)
+            metrics.redisRestores.increment()
+        } else if current.known == nil || current.lastBlock != redisLast?.number {
+            // A fresh start (or Redis is ahead of this process): diff against what Redis holds,
+            // which is what servers serve.
+            let published = try await publisher.publishedEntries(kinds: kinds)
+            state.withLock {
+                $0 = FollowState(known: published.compactMapValues { UInt64($0.amount) }, setBy: published.mapValues(\.offset),
+                                 lastBlock: redisLast?.number, lastHash: redisLast?.hash)
             }
-            let published = try await publisher.publishedSnapshot(kinds: kinds)
-            state.withLock { $0 = FollowState(known: published, lastBlock: redisLast) }
         }
         // Catch up at the finalized head with a full read: blocks missed while away are a recorded gap.
         let head = try await reader.finalizedHead()
@@ -153,7 +175,12 @@ public final class DividendWatcher: Service, Sendable {
         try await publisher.publish(block: number, blockHash: hashText, changes: changes, after: last)
         let gapFrom: UInt64? = last.flatMap { $0 + 1 < number ? $0 + 1 : nil }
         if let gapFrom { logger.notice("blocks missed while away; diffed at the head", metadata: ["from": "\(gapFrom)", "to": "\(number - 1)"]) }
-        state.withLock { $0 = FollowState(known: updated, lastBlock: number) }
+        state.withLock { state in
+            state.known = updated
+            state.lastBlock = number
+            state.lastHash = hashText
+            for change in changes { state.setBy[change.key] = change.new == nil ? nil : change.offset }
+        }
         metrics.changesPublished.increment(by: Double(changes.count))
         metrics.blocksProcessed.increment()
         metrics.lastBlock.set(Double(number))

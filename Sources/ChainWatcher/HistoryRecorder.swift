@@ -16,6 +16,7 @@ actor HistoryRecorder {
     let store: DividendHistoryStore
     let logger: Logger
     private var backlog: [Block] = []
+    let writeTimeout: Duration = .seconds(10)
     private var failing = false
 
     init(store: DividendHistoryStore, logger: Logger) {
@@ -58,7 +59,9 @@ actor HistoryRecorder {
                 guard let change = try? decoder.decode(DividendChange.self, from: Data(entry.fields[RedisLayout.changeField] ?? [])) else { continue }
                 blocks[change.block, default: []].append(change)
             }
-            let missing = blocks.keys.sorted().map { number in
+            // A block already queued by this process carries what the log cannot tell (a gap).
+            let queued = Set(backlog.map(\.number))
+            let missing = blocks.keys.sorted().filter { !queued.contains($0) }.map { number in
                 Block(number: number, hash: blocks[number]![0].blockHash, changes: blocks[number]!.sorted { $0.offset < $1.offset }, gapFrom: nil)
             }
             if !missing.isEmpty { logger.notice("catching up history from the Redis change log", metadata: ["blocks": "\(missing.count)"]) }
@@ -73,7 +76,19 @@ actor HistoryRecorder {
     func flush() async {
         while let block = backlog.first {
             do {
-                try await store.record(block: block.number, hash: block.hash, changes: block.changes, gapFrom: block.gapFrom, logger: logger)
+                // A write that hangs (a lease waiting on a pool that lost its server) must fail
+                // like a refused one: it is retried, and the outage is logged.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { [store, logger] in
+                        try await store.record(block: block.number, hash: block.hash, changes: block.changes, gapFrom: block.gapFrom, logger: logger)
+                    }
+                    group.addTask { [timeout = writeTimeout] in
+                        try await Task.sleep(for: timeout)
+                        throw StoreError.query("PostgreSQL did not answer within \(timeout)")
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
                 backlog.removeFirst()
                 if failing {
                     failing = false

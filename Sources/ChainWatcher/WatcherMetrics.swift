@@ -10,6 +10,7 @@ public struct WatcherMetrics: Sendable {
     let changesPublished: Counter
     let reconnects: Counter
     let historyBacklog: Gauge
+    let redisRestores: Counter
     let readLatency: DurationHistogram
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -20,6 +21,7 @@ public struct WatcherMetrics: Sendable {
         changesPublished = registry.makeCounter(descriptor: .init(namespace: "taostream_watcher", metricName: "changes_published", unitName: "total", helpText: "Dividend changes published"))
         reconnects = registry.makeCounter(descriptor: .init(namespace: "taostream_watcher", metricName: "reconnects", unitName: "total", helpText: "Connections to the node re-established"))
         historyBacklog = registry.makeGauge(descriptor: .init(namespace: "taostream_watcher", metricName: "history_backlog", unitName: "", helpText: "Blocks waiting for PostgreSQL"))
+        redisRestores = registry.makeCounter(descriptor: .init(namespace: "taostream_watcher", metricName: "redis_restores", unitName: "total", helpText: "Times Redis had lost the published state and it was put back"))
         readLatency = registry.makeDurationHistogram(
             descriptor: .init(namespace: "taostream_watcher", metricName: "block_read", unitName: "seconds", helpText: "Time to read what changed in one block"),
             buckets: [.milliseconds(5), .milliseconds(20), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10), .seconds(60)]

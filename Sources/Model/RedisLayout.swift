@@ -11,7 +11,11 @@
 /// - `{prefix}:kinds` — set of the dividend kinds the watcher tracks.
 /// - `{prefix}:changes` — stream, capped near ``changeLogLength``; entry id = the change's offset,
 ///   field `change` = the ``DividendChange`` JSON.
-/// - `{prefix}:watcher` — hash: `block`, `block_hash` of the last block fully published.
+/// - `{prefix}:watcher` — hash: `block`, `block_hash` of the last block fully published; `log_from`,
+///   when Redis lost its data and the watcher put the state back: the change log holds every
+///   change after that block only.
+/// - `{prefix}:resync` — pub/sub channel; a message (the block number) says the latest-value
+///   hashes were put back after a data loss: consumers should take a fresh snapshot.
 public struct RedisLayout: Sendable, Equatable {
     public var prefix: String
 
@@ -35,13 +39,19 @@ public struct RedisLayout: Sendable, Equatable {
     }
 
     public func latestKey(kind: DividendKind, netuid: UInt16) -> String {
-        "\(prefix):latest:\(kind.rawValue):\(netuid)"
+        "\(latestKeyPrefix)\(kind.rawValue):\(netuid)"
+    }
+
+    /// What every latest-value hash's name starts with (followed by `{kind}:{netuid}`).
+    public var latestKeyPrefix: String {
+        "\(prefix):latest:"
     }
 
     public var netuidsKey: String { "\(prefix):netuids" }
     public var kindsKey: String { "\(prefix):kinds" }
     public var changeLogKey: String { "\(prefix):changes" }
     public var watcherKey: String { "\(prefix):watcher" }
+    public var resyncChannel: String { "\(prefix):resync" }
 
     /// Stream of accepted commands (field `command`: ``CommandRecord`` JSON), read by executors in
     /// the consumer group ``commandGroup``.

@@ -45,6 +45,10 @@ struct ChangeLog: Sendable {
         } catch .server(let message) where message.contains("no such key") {
             return .tooOld
         }
+        // After Redis lost its data the watcher put the state back without a log of how it got
+        // there: nothing at or before that block can be replayed.
+        let logFrom = try await redis.hget(layout.watcherKey, "log_from").flatMap { UInt64(String(decoding: $0, as: UTF8.self)) }
+        if let logFrom, offset.block <= logFrom { return .tooOld }
         let info = Self.fields(of: reply)
         let lastID = info["last-generated-id"]?.string.flatMap(StreamOffset.init)
         let maxDeleted = info["max-deleted-entry-id"]?.string.flatMap(StreamOffset.init) ?? StreamOffset(block: 0, sequence: 0)

@@ -95,6 +95,7 @@ final class ClientSession: Sendable {
         case .ping:
             send(.pong(id: request.id))
         case .query(let filter):
+            guard await kindsAreTracked(filter, id: request.id) else { return }
             do {
                 let snapshot = try await services.snapshots.read(filter)
                 send(.snapshot(id: request.id, entries: snapshot.entries, offset: snapshot.offset))
@@ -102,6 +103,7 @@ final class ClientSession: Sendable {
                 _ = reject(ProtocolError(.unavailable, "dividends cannot be read right now (\(error.description)); retry shortly", id: request.id))
             }
         case .subscribe(let filter, let since):
+            guard await kindsAreTracked(filter, id: request.id) else { return }
             await subscribe(id: request.id, filter: filter, since: since)
         case .unsubscribe(let name):
             guard let subscription = state.withLock({ $0.subscriptions.removeValue(forKey: name) }) else {
@@ -130,6 +132,16 @@ final class ClientSession: Sendable {
             }
             await gateway.status(commandID, token: token, session: self, id: request.id)
         }
+    }
+
+    /// A misspelt map name would otherwise subscribe to nothing, silently.
+    private func kindsAreTracked(_ filter: DividendFilter, id: MessageID?) async -> Bool {
+        guard let wanted = filter.kinds, let tracked = try? await services.snapshots.trackedKinds(), !tracked.isEmpty else { return true }
+        let unknown = wanted.subtracting(tracked).map(\.rawValue).sorted()
+        guard !unknown.isEmpty else { return true }
+        let names = tracked.map(\.rawValue).sorted().joined(separator: ", ")
+        _ = reject(ProtocolError(.invalidKind, "\(unknown.joined(separator: ", ")) \(unknown.count == 1 ? "is" : "are") not tracked here; tracked maps: \(names)", id: id))
+        return false
     }
 
     private func subscribe(id: MessageID?, filter: DividendFilter, since: StreamOffset?) async {

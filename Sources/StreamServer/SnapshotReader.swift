@@ -61,7 +61,12 @@ struct SnapshotReader: Sendable {
 
     private func trackedKinds(_ filter: DividendFilter) async throws(RedisError) -> [DividendKind] {
         if let kinds = filter.kinds { return kinds.sorted() }
-        let tracked = try await redis.smembers(layout.kindsKey).map { DividendKind(rawValue: $0) }
+        let tracked = try await trackedKinds()
         return tracked.isEmpty ? DividendKind.known : tracked.sorted()
+    }
+
+    /// The dividend maps the watcher says it tracks (empty before it first ran).
+    func trackedKinds() async throws(RedisError) -> Set<DividendKind> {
+        Set(try await redis.smembers(layout.kindsKey).map { DividendKind(rawValue: $0) })
     }
 }

@@ -40,7 +40,7 @@ final class UpdateFeed: Service, Sendable {
     func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.subscriber.run() }
-            group.addTask { await self.subscriber.subscribe(patterns: [self.layout.changePattern, self.layout.commandStatusPattern]) }
+            group.addTask { await self.subscriber.subscribe(patterns: [self.layout.changePattern, self.layout.commandStatusPattern, self.layout.resyncChannel]) }
             for await event in subscriber.events {
                 switch event {
                 case .message(let message):
@@ -61,6 +61,12 @@ final class UpdateFeed: Service, Sendable {
     }
 
     private func route(_ message: RedisPubSubMessage) {
+        if message.channel == layout.resyncChannel {
+            // The watcher put back state Redis had lost: what clients hold may be off.
+            logger.warning("the watcher restored Redis after a data loss; sending every client a fresh snapshot")
+            for session in registry.sessions { Task { await session.resynchronise() } }
+            return
+        }
         if message.channel.hasPrefix(layout.prefix + ":status:") {
             if let status = try? JSONDecoder().decode(CommandStatus.self, from: Data(message.payload)) { commandRouter.deliver(status) }
             return

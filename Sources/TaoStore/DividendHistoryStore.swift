@@ -22,7 +22,7 @@ public struct DividendHistoryStore: Sendable {
                 try await connection.query("""
                     INSERT INTO processed_blocks (number, hash, changes, gap_from)
                     VALUES (\(Int64(block)), \(hash), \(Int32(changes.count)), \(gapFrom.map(Int64.init)))
-                    ON CONFLICT (number) DO NOTHING
+                    ON CONFLICT (number) DO UPDATE SET gap_from = COALESCE(processed_blocks.gap_from, EXCLUDED.gap_from)
                     """, logger: logger)
             }
         } catch {

@@ -99,7 +99,16 @@ final class WatcherFixture: @unchecked Sendable {
 
     /// The chain's own dividends at its finalized head.
     func chainDividends() async throws -> [DividendKey: UInt64] {
-        let hash = await chain.finalizedHash
+        try await chainDividends(hash: await chain.finalizedHash)
+    }
+
+    /// The chain's own dividends at block `number`.
+    func chainDividends(at number: UInt64) async throws -> [DividendKey: UInt64] {
+        guard let hash = await chain.blockHash(number) else { throw StreamRecorder<Int>.Timeout(description: "no block \(number)") }
+        return try await chainDividends(hash: hash)
+    }
+
+    private func chainDividends(hash: [UInt8]) async throws -> [DividendKey: UInt64] {
         let storage = try StorageKey(metadata: chain.metadata, pallet: "SubtensorModule", item: "AlphaDividendsPerSubnet")
         var result: [DividendKey: UInt64] = [:]
         for key in await chain.keys(prefix: storage.item.prefix, count: 100_000, after: nil, at: hash) ?? [] {
@@ -107,6 +116,26 @@ final class WatcherFixture: @unchecked Sendable {
             guard let netuid = arguments[0]?.unsignedValue, case .string(let hotkey)? = arguments[1],
                   let bytes = await chain.storage(key, at: hash) else { continue }
             result[DividendKey(kind: .alpha, netuid: UInt16(netuid), hotkey: hotkey)] = try UInt64(scaleEncoded: bytes)
+        }
+        return result
+    }
+
+    /// The blocks PostgreSQL has recorded as processed, in order.
+    func processedBlocks() async throws -> [(number: UInt64, gapFrom: UInt64?)] {
+        let rows = try await database.client.query("SELECT number, gap_from FROM processed_blocks ORDER BY number", logger: logger)
+        var blocks: [(UInt64, UInt64?)] = []
+        for try await (number, gap) in rows.decode((Int64, Int64?).self) { blocks.append((UInt64(number), gap.map(UInt64.init))) }
+        return blocks
+    }
+
+    /// Every change in PostgreSQL's history, in order.
+    func historyRows() async throws -> [HistoryRow] {
+        let rows = try await database.client.query("""
+            SELECT block, kind, netuid, hotkey, old_amount::TEXT, new_amount::TEXT FROM dividend_changes ORDER BY block, sequence
+            """, logger: logger)
+        var result: [HistoryRow] = []
+        for try await (block, kind, netuid, hotkey, old, new) in rows.decode((Int64, String, Int32, String, String?, String?).self) {
+            result.append(HistoryRow(block: UInt64(block), key: DividendKey(kind: DividendKind(rawValue: kind), netuid: UInt16(netuid), hotkey: hotkey), old: old, new: new))
         }
         return result
     }
@@ -123,4 +152,14 @@ final class WatcherFixture: @unchecked Sendable {
         await redis.close()
         await redisServer.shutdown()
     }
+}
+
+/// One change as PostgreSQL's history holds it.
+struct HistoryRow: Hashable, CustomStringConvertible {
+    let block: UInt64
+    let key: DividendKey
+    let old: String?
+    let new: String?
+
+    var description: String { "\(block) \(key.netuid)/\(key.hotkey.prefix(8)) \(old ?? "nil")→\(new ?? "nil")" }
 }

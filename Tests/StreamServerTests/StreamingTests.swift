@@ -119,6 +119,24 @@ struct StreamingTests {
         #expect(update.change?["new"] == .string("6"))
     }
 
+    /// A well-formed but untracked map name (a typo, or a map this runtime lacks) is refused with
+    /// the names that are tracked, instead of a subscription that never receives anything.
+    @Test func anUntrackedKindIsRefusedWithTheTrackedNames() async throws {
+        let fixture = try await ServerFixture.start()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.publisher.register(kinds: [.alpha, .rootAlpha])
+        let socket = try await fixture.connect()
+        try await socket.send(["type": .string("subscribe"), "id": "typo", "kinds": .array([.string("AlphaDividendPerSubnet")])])
+        let error = try await socket.next(type: "error")
+        #expect(error["code"] == "invalid_kind" && error["id"] == "typo")
+        let message = error["message"]?.stringValue ?? ""
+        #expect(message.contains("AlphaDividendPerSubnet") && message.contains("AlphaDividendsPerSubnet") && message.contains("RootAlphaDividendsPerSubnet"), "\(message)")
+        try await socket.send(["type": .string("query"), "id": "q", "kinds": .array([.string("TaoDividendsPerSubnet")])])
+        #expect(try await socket.next(type: "error")["code"] == "invalid_kind")
+        try await socket.send(["type": .string("subscribe"), "id": "ok", "kinds": .array([.string("AlphaDividendsPerSubnet")])])
+        #expect(try await socket.next(type: "subscribed")["id"] == "ok")
+    }
+
     @Test func twoServersOnOneRedisBothDeliver() async throws {
         let first = try await ServerFixture.start()
         defer { Task { await first.shutdown() } }
@@ -183,6 +201,37 @@ struct StreamingTests {
         #expect(subscribed["recovered"] == .bool(false))
         let snapshot = subscribed["snapshot"]?.arrayValue?.compactMap(\.objectValue) ?? []
         #expect(snapshot.map { $0["amount"] } == [.string("5")])
+    }
+
+    /// After the watcher puts back a Redis that lost its data, live clients get a fresh snapshot
+    /// of the restored values, and a client recovering from before the loss is told it cannot.
+    @Test func aRestoredRedisSendsFreshSnapshotsAndRefusesOlderReplays() async throws {
+        let fixture = try await ServerFixture.start()
+        defer { Task { await fixture.shutdown() } }
+        let script = ChangeScript(fixture.publisher)
+        let before = try await script.publish([(key(6, Hotkeys.alice), 10), (key(6, Hotkeys.bob), 20)])
+        let socket = try await fixture.connect()
+        try await socket.send(["type": .string("subscribe"), "id": "live", "netuid": .integer(6)])
+        _ = try await socket.next(type: "subscribed")
+
+        _ = try await fixture.redis.send(RedisCommand("FLUSHALL"))
+        let restored = before.compactMap(\.entry)
+        try await fixture.publisher.restore(entries: restored, block: before[0].block, blockHash: before[0].blockHash)
+        let fresh = try await socket.next(type: "subscribed")
+        #expect(fresh["recovered"] == .bool(false))
+        let amounts = (fresh["snapshot"]?.arrayValue ?? []).compactMap { $0.objectValue?["amount"]?.stringValue }.sorted()
+        #expect(amounts == ["10", "20"])
+
+        // Changes after the restore are replayable; from before it, only a snapshot is honest.
+        let after = try await script.publish([(key(6, Hotkeys.alice), 11)])
+        #expect(try await socket.next(type: "update").change?["offset"] == .string(after[0].offset.description))
+        let late = try await fixture.connect()
+        try await late.send(["type": .string("subscribe"), "netuid": .integer(6), "since": .string(before[0].offset.description)])
+        let answer = try await late.next(type: "subscribed")
+        #expect(answer["recovered"] == .bool(false))
+        let replay = try await fixture.connect()
+        try await replay.send(["type": .string("subscribe"), "netuid": .integer(6), "since": .string(StreamOffset(block: before[0].block, sequence: 99).description)])
+        #expect(try await replay.next(type: "subscribed")["recovered"] == .bool(false))
     }
 
     @Test func badInputGetsTheRightErrorAndTheConnectionStaysUsable() async throws {

@@ -111,6 +111,10 @@ public final class ChainRPCConnection: Sendable {
     }
 
     /// Subscribes with `method`; notifications' `result`s, until the connection closes.
+    ///
+    /// A subscription the caller stops reading is ended on the node too (with the matching
+    /// `…unsubscribe…` method): a follower that retries on one connection must not leave a growing
+    /// number of live subscriptions behind, each pushing every block.
     public func subscribe(_ method: String, _ params: [JSONValue] = []) async throws(ChainRPCError) -> AsyncThrowingStream<JSONValue, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: JSONValue.self, bufferingPolicy: .bufferingNewest(4096))
         let answer = try await request(method, params)
@@ -124,8 +128,26 @@ public final class ChainRPCConnection: Sendable {
             continuation.finish(throwing: ChainRPCError.connectionLost(endpoint: endpoint))
             return stream
         }
+        let unsubscribe = Self.unsubscribeMethod(for: method)
+        continuation.onTermination = { [weak self] _ in
+            guard let self else { return }
+            // Still registered means the reader went away, not the connection.
+            let live = self.state.withLock { $0.subscriptions.removeValue(forKey: id) != nil && !$0.closed }
+            guard live, let unsubscribe else { return }
+            Task { _ = try? await self.request(unsubscribe, [.string(id)], timeout: .seconds(5)) }
+        }
         for value in early { continuation.yield(value) }
         return stream
+    }
+
+    /// The method that ends a subscription made with `method`, as Substrate names them.
+    static func unsubscribeMethod(for method: String) -> String? {
+        switch method {
+        case "author_submitAndWatchExtrinsic": return "author_unwatchExtrinsic"
+        default:
+            guard let range = method.range(of: "_subscribe") else { return nil }
+            return method.replacingCharacters(in: range, with: "_unsubscribe")
+        }
     }
 
     public func close() async {
@@ -148,7 +170,10 @@ public final class ChainRPCConnection: Sendable {
         let result = params["result"] ?? .null
         let continuation = state.withLock { state -> AsyncThrowingStream<JSONValue, any Error>.Continuation? in
             if let continuation = state.subscriptions[subscription] { return continuation }
-            state.early[subscription, default: []].append(result)
+            // Notifications may race ahead of the id they belong to; those of a subscription
+            // already ended never find one, so the buffer is kept small.
+            if state.early.count > 32 { state.early.removeAll() }
+            if state.early[subscription, default: []].count < 64 { state.early[subscription, default: []].append(result) }
             return nil
         }
         continuation?.yield(result)
