@@ -115,9 +115,11 @@ public final class CommandExecutor: Service, Sendable {
         let (metadata, _) = try await reader.metadata(genesis: genesis, at: bestHash)
 
         var extrinsic: [UInt8]
+        var resumed = false
         if let stored = try await store.signedExtrinsic(record.id, logger: logger), let bytes = try? Hex.decode(stored) {
             // Signed before a crash: the same bytes again, never a second signature.
             extrinsic = bytes
+            resumed = true
             logger.notice("resuming a command signed before", metadata: ["command": "\(record.id)"])
         } else {
             let call: Call
@@ -145,17 +147,31 @@ public final class CommandExecutor: Service, Sendable {
         }
         let hash = Hex.encode(Blake2b.hash256(extrinsic), prefixed: true)
         let hex = Hex.encode(extrinsic, prefixed: true)
-        let submission = try await submit(hex, on: connection)
+        let pending = Pending(record: record, hex: hex, hash: hash, metadata: metadata, reader: reader)
+        // A command resumed after a crash may be on chain already: look before sending it again.
+        if resumed, let found = try await findInBlocks(hex, reader: reader, from: best - min(best, settings.eraPeriod + 8), to: best) {
+            return try await settle(pending, inBlock: found)
+        }
         let updates: AsyncThrowingStream<JSONValue, any Error>
-        switch submission {
+        switch try await submit(hex, on: connection) {
         case .success(let stream):
             updates = stream
-        case .failure(let message):
-            // Already used nonce: included earlier (the executor died after submitting), or lost.
-            if message.contains("outdated") || message.contains("Stale"), let found = try await findInRecentBlocks(hex, reader: reader, best: best) {
-                return try await outcome(of: record, extrinsic: hex, inBlock: found, metadata: metadata, reader: reader, final: true)
+        case .failure(let refusal) where refusal.code == 1013 || refusal.code == 1012:
+            // The pool has these very bytes (sent before a crash) or just included them: they
+            // cannot be watched again, so follow the blocks until they show up or their era ends.
+            logger.notice("the node already has this transaction; following blocks for it", metadata: ["command": "\(record.id)", "reason": "\(refusal.text)"])
+            try await report(CommandStatus(commandID: record.id, state: .submitted, extrinsicHash: hash))
+            return try await awaitInclusion(pending, after: best, until: best + settings.eraPeriod + 8)
+        case .failure(let refusal):
+            // A used nonce: included since the look above (or by another transaction of this coldkey).
+            if refusal.contains("outdated") || refusal.contains("Stale"),
+               let found = try await findInBlocks(hex, reader: reader, from: best - min(best, settings.eraPeriod + 8), to: try await bestNumber(reader)) {
+                return try await settle(pending, inBlock: found)
             }
-            return CommandStatus(commandID: record.id, state: .failed, extrinsicHash: hash, error: "invalid_transaction", detail: message.text)
+            let detail = resumed && refusal.contains("outdated")
+                ? "\(refusal.text): the coldkey's nonce was used by another transaction, and this command's is on no recent block; nothing was staked by it"
+                : refusal.text
+            return CommandStatus(commandID: record.id, state: .failed, extrinsicHash: hash, error: "invalid_transaction", detail: detail)
         }
         try await report(CommandStatus(commandID: record.id, state: .submitted, extrinsicHash: hash))
         var included: [UInt8]?
@@ -164,9 +180,9 @@ public final class CommandExecutor: Service, Sendable {
             case .object(let object):
                 if case .string(let block)? = object["inBlock"], let bytes = try? Hex.decode(block) {
                     included = bytes
-                    try await report(try await outcome(of: record, extrinsic: hex, inBlock: bytes, metadata: metadata, reader: reader, final: false))
+                    try await report(try await outcome(of: pending, inBlock: bytes, final: false))
                 } else if case .string(let block)? = object["finalized"], let bytes = try? Hex.decode(block) {
-                    return try await outcome(of: record, extrinsic: hex, inBlock: bytes, metadata: metadata, reader: reader, final: true)
+                    return try await outcome(of: pending, inBlock: bytes, final: true)
                 } else if object["dropped"] != nil || object["invalid"] != nil || object["usurped"] != nil {
                     return CommandStatus(commandID: record.id, state: .failed, extrinsicHash: hash, error: "dropped", detail: "the node dropped the transaction: \(object)")
                 }
@@ -176,26 +192,75 @@ public final class CommandExecutor: Service, Sendable {
                 break
             }
         }
-        if let included { return try await outcome(of: record, extrinsic: hex, inBlock: included, metadata: metadata, reader: reader, final: true) }
+        if let included { return try await settle(pending, inBlock: included) }
         throw ChainRPCError.connectionLost(endpoint: connection.endpoint)
     }
 
-    /// Submits and watches; a node's refusal (error 1010) comes back as its message, other errors throw.
+    /// What the follow-up of one signed extrinsic needs.
+    struct Pending {
+        let record: CommandRecord
+        let hex: String
+        let hash: String
+        let metadata: RuntimeMetadata
+        let reader: ChainReader
+    }
+
+    /// Submits and watches; the node's refusals (1010 invalid, 1012 banned, 1013 already in the
+    /// pool) come back with their code and message, other errors throw.
     private func submit(_ hex: String, on connection: ChainRPCConnection) async throws -> Result<AsyncThrowingStream<JSONValue, any Error>, RefusedMessage> {
         let refusal: RefusedMessage
         do {
             return .success(try await connection.subscribe("author_submitAndWatchExtrinsic", [.string(hex)]))
         } catch {
             // Anything but the node's verdict (a lost connection) leaves the command pending, retried.
-            guard case .nodeError(_, 1010, let message) = error else { throw error }
-            refusal = RefusedMessage(message)
+            guard case .nodeError(_, let code, let message) = error, [1010, 1012, 1013].contains(code) else { throw error }
+            refusal = RefusedMessage(code: code, text: message)
         }
         return .failure(refusal)
     }
 
+    private func bestNumber(_ reader: ChainReader) async throws -> UInt64 {
+        try ChainReader.number(try await reader.connection.request("chain_getHeader"))
+    }
+
+    /// Polls new blocks for an extrinsic the node holds but this process cannot watch.
+    private func awaitInclusion(_ pending: Pending, after start: UInt64, until deadline: UInt64) async throws -> CommandStatus {
+        var scanned = start
+        while true {
+            let best = try await bestNumber(pending.reader)
+            if best > scanned, let found = try await findInBlocks(pending.hex, reader: pending.reader, from: scanned + 1, to: best) {
+                return try await settle(pending, inBlock: found)
+            }
+            scanned = max(scanned, best)
+            if best > deadline {
+                return CommandStatus(commandID: pending.record.id, state: .failed, extrinsicHash: pending.hash, error: "expired",
+                                     detail: "the transaction's mortal era ended before any block included it; nothing was staked")
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// Reports the outcome in `block`, then waits for that block to be finalized.
+    private func settle(_ pending: Pending, inBlock block: [UInt8]) async throws -> CommandStatus {
+        try await report(try await outcome(of: pending, inBlock: block, final: false))
+        let number = try await pending.reader.number(of: block)
+        while try await pending.reader.finalizedHead().number < number {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        guard try await pending.reader.blockHash(number) == block else {
+            // Another fork was finalized: the extrinsic may be in another block, or none.
+            if let found = try await findInBlocks(pending.hex, reader: pending.reader, from: number, to: try await bestNumber(pending.reader)) {
+                return try await settle(pending, inBlock: found)
+            }
+            return CommandStatus(commandID: pending.record.id, state: .failed, extrinsicHash: pending.hash, error: "retracted",
+                                 detail: "the block that included the transaction was not finalized, and no other block holds it")
+        }
+        return try await outcome(of: pending, inBlock: block, final: true)
+    }
+
     struct RefusedMessage: Error {
+        let code: Int64
         let text: String
-        init(_ text: String) { self.text = text }
         func contains(_ part: String) -> Bool { text.contains(part) }
     }
 
@@ -220,25 +285,24 @@ public final class CommandExecutor: Service, Sendable {
         }
     }
 
-    private func findInRecentBlocks(_ hex: String, reader: ChainReader, best: UInt64) async throws -> [UInt8]? {
-        var number = best
-        while number > 0, best - number < settings.eraPeriod + 8 {
-            if let hash = try await reader.blockHash(number) {
-                let block = try await reader.connection.request("chain_getBlock", [.string(Hex.encode(hash, prefixed: true))])
-                if case .object(let object) = block, case .object(let inner)? = object["block"], case .array(let extrinsics)? = inner["extrinsics"],
-                   extrinsics.contains(.string(hex)) {
-                    return hash
-                }
+    /// The hash of the first block from `first` to `last` whose body holds the extrinsic.
+    private func findInBlocks(_ hex: String, reader: ChainReader, from first: UInt64, to last: UInt64) async throws -> [UInt8]? {
+        guard first <= last else { return nil }
+        for number in first...last {
+            guard let hash = try await reader.blockHash(number) else { continue }
+            let block = try await reader.connection.request("chain_getBlock", [.string(Hex.encode(hash, prefixed: true))])
+            if case .object(let object) = block, case .object(let inner)? = object["block"], case .array(let extrinsics)? = inner["extrinsics"],
+               extrinsics.contains(.string(hex)) {
+                return hash
             }
-            number -= 1
         }
         return nil
     }
 
     /// Success or the module error, from the block's `System::Events` for this extrinsic.
-    private func outcome(of record: CommandRecord, extrinsic hex: String, inBlock block: [UInt8], metadata: RuntimeMetadata, reader: ChainReader, final: Bool) async throws -> CommandStatus {
+    private func outcome(of pending: Pending, inBlock block: [UInt8], final: Bool) async throws -> CommandStatus {
+        let (record, hex, hash, metadata, reader) = (pending.record, pending.hex, pending.hash, pending.metadata, pending.reader)
         let blockHex = Hex.encode(block, prefixed: true)
-        let hash = Hex.encode(Blake2b.hash256(try Hex.decode(hex)), prefixed: true)
         let answer = try await reader.connection.request("chain_getBlock", [.string(blockHex)])
         guard case .object(let object) = answer, case .object(let inner)? = object["block"], case .array(let extrinsics)? = inner["extrinsics"],
               let index = extrinsics.firstIndex(of: .string(hex))

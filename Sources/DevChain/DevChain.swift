@@ -42,6 +42,10 @@ public actor DevChain {
     /// enough for clients to see an upgrade and reload).
     private var upgrades: [(from: UInt64, specVersion: UInt32)] = []
     private var awaitingFinality: [(hash: [UInt8], block: UInt64, blockHash: [UInt8])] = []
+    /// Hashes of extrinsics included lately, with their block: refused if sent again, as a
+    /// Substrate pool bans what it pruned (for 30 minutes, ~150 blocks).
+    private var banned: [[UInt8]: UInt64] = [:]
+    static let banBlocks: UInt64 = 150
 
     public init(configuration: DevChainConfiguration, metadataV14: [UInt8], metadataV15: [UInt8]) throws {
         self.configuration = configuration
@@ -74,7 +78,7 @@ public actor DevChain {
     private var finalizedIndex: Int { max(0, blocks.count - 1 - Int(configuration.finalityLag)) }
 
     public func blockHash(_ number: UInt64) -> [UInt8]? {
-        Int(number) < blocks.count ? blocks[Int(number)].hash : nil
+        number < UInt64(blocks.count) ? blocks[Int(number)].hash : nil
     }
 
     public func header(_ hash: [UInt8]?) -> BlockHeader? {
@@ -141,8 +145,11 @@ public actor DevChain {
 
     /// The spec version in force at a block (the best block when nil).
     public func specVersion(at hash: [UInt8]? = nil) -> UInt32 {
-        let number = hash.flatMap { byHash[$0] }.map { UInt64($0) } ?? best.number
-        return upgrades.last { $0.from <= number }?.specVersion ?? runtime.specVersion
+        specVersion(number: hash.flatMap { byHash[$0] }.map { UInt64($0) } ?? best.number)
+    }
+
+    private func specVersion(number: UInt64) -> UInt32 {
+        upgrades.last { $0.from <= number }?.specVersion ?? runtime.specVersion
     }
 
     /// Simulates a runtime upgrade taking effect with the next block.
@@ -173,14 +180,18 @@ public actor DevChain {
 
     /// Validates and queues an extrinsic for the next block; returns its hash.
     public func submit(_ bytes: [UInt8]) throws(TransactionInvalid) -> [UInt8] {
+        let hash = Blake2b.hash256(bytes)
+        if pool.contains(where: { $0.hash == hash }) { throw .alreadyImported }
+        if let included = banned[hash], best.number < included + Self.banBlocks { throw .temporarilyBanned }
         var state = blocks[blocks.count - 1].state
         // Extrinsics already queued count: the next nonce is after them.
         for pending in pool { _ = try? executor.apply(pending.extrinsic, index: 0, state: &state) }
         let bestNumber = best.number
-        let extrinsic = try executor.validate(bytes, state: state, best: bestNumber, specVersion: upgrades.last?.specVersion ?? runtime.specVersion) { number in
+        // Against the version the node reports (at its best block), as a Substrate pool does;
+        // an upgrade taking effect before inclusion makes it invalid at block production.
+        let extrinsic = try executor.validate(bytes, state: state, best: bestNumber, specVersion: specVersion(number: bestNumber)) { number in
             Int(number) < self.blocks.count ? self.blocks[Int(number)].hash : nil
         }
-        let hash = Blake2b.hash256(bytes)
         pool.append((hash, extrinsic, bytes))
         emit(.extrinsic(hash: hash, status: .ready))
         return hash
@@ -198,7 +209,7 @@ public actor DevChain {
         var inBlock: [[UInt8]] = []
         for pending in pool {
             // Re-checked against this block's state: an earlier extrinsic may have spent the funds.
-            guard (try? executor.validate(pending.bytes, state: state, best: parent.header.number, specVersion: specVersion(), blockHash: { self.blockHash($0) })) != nil else {
+            guard (try? executor.validate(pending.bytes, state: state, best: parent.header.number, specVersion: specVersion(number: number), blockHash: { self.blockHash($0) })) != nil else {
                 emit(.extrinsic(hash: pending.hash, status: .invalid("no longer valid")))
                 continue
             }
@@ -215,7 +226,9 @@ public actor DevChain {
         blocks.append(block)
         byHash[block.hash] = blocks.count - 1
         prune()
+        banned = banned.filter { number < $0.value + Self.banBlocks }
         for hash in inBlock {
+            banned[hash] = number
             emit(.extrinsic(hash: hash, status: .inBlock(block.hash)))
             awaitingFinality.append((hash, number, block.hash))
         }

@@ -6,7 +6,7 @@ import Synchronization
 /// notifications. `send` writes one JSON text frame.
 final class RPCConnection: Sendable {
     enum Subscription: Sendable {
-        case newHeads, finalizedHeads, runtimeVersion
+        case newHeads, allHeads, finalizedHeads, runtimeVersion
         case storage(keys: [[UInt8]])
         case extrinsic(hash: [UInt8])
     }
@@ -76,6 +76,8 @@ final class RPCConnection: Sendable {
                     switch subscription {
                     case .newHeads:
                         await notify("chain_newHead", id, header.json)
+                    case .allHeads:
+                        await notify("chain_allHead", id, header.json)
                     case .finalizedHeads where finalized.number > lastFinalized:
                         await notify("chain_finalizedHead", id, finalized.json)
                     case .runtimeVersion:

@@ -11,7 +11,11 @@ struct RPCError: Error {
     static let parseError = RPCError(code: -32700, message: "Parse error", data: nil)
     static let invalidRequest = RPCError(code: -32600, message: "Invalid request", data: nil)
     static func invalidTransaction(_ reason: TransactionInvalid) -> RPCError {
-        RPCError(code: 1010, message: "Invalid Transaction", data: .string(reason.description))
+        switch reason.code {
+        case 1010: RPCError(code: 1010, message: "Invalid Transaction", data: .string(reason.description))
+        // The pool's own refusals carry their reason as the message, as Substrate's do.
+        default: RPCError(code: reason.code, message: reason.description, data: nil)
+        }
     }
     static func unknownBlock(_ hash: String) -> RPCError { RPCError(code: 4003, message: "Client error: UnknownBlock: \(hash) not found or pruned", data: nil) }
 

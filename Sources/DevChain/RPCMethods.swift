@@ -40,9 +40,11 @@ struct RPCMethods {
             let extrinsics = await chain.extrinsics(header.hash) ?? []
             return .object(["block": .object(["header": header.json, "extrinsics": .array(extrinsics.map(\.hexJSON))]), "justifications": .null])
         case "chain_subscribeNewHeads", "chain_subscribeAllHeads":
-            let id = connection.subscribe(.newHeads)
+            // Substrate names the notifications after the subscription: chain_newHead, chain_allHead.
+            let all = method == "chain_subscribeAllHeads"
+            let id = connection.subscribe(all ? .allHeads : .newHeads)
             let header = await chain.best
-            Task { await connection.notify("chain_newHead", id, header.json) }
+            Task { await connection.notify(all ? "chain_allHead" : "chain_newHead", id, header.json) }
             return .string(id)
         case "chain_subscribeFinalizedHeads":
             let id = connection.subscribe(.finalizedHeads)

@@ -34,11 +34,15 @@ struct RPCParameters {
     func integer(_ index: Int) throws(RPCError) -> UInt64? {
         switch self[index] {
         case nil: return nil
-        case .integer(let value)?: return UInt64(exactly: value)
+        case .integer(let value)? where value >= 0: return UInt64(value)
         case .unsigned(let value)?: return value
+        case .integer?:
+            throw .invalidParams("parameter \(index + 1) must not be negative")
         case .string(let text)?:
-            if text.hasPrefix("0x") { return UInt64(text.dropFirst(2), radix: 16) }
-            return UInt64(text)
+            let value = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
+            guard let value else { throw .invalidParams("parameter \(index + 1) must be a number, decimal or 0x-hex; got '\(text.prefix(40))'") }
+            return value
+        case .null?: return nil
         default: throw .invalidParams("parameter \(index + 1) must be a number")
         }
     }

@@ -30,9 +30,14 @@ final class CommandFixture: @unchecked Sendable {
     private var executorGroup: ServiceGroup?
     private var executorTask: Task<Void, any Error>?
 
-    init(limits: CommandLimits = CommandLimits(), sentiment: SentimentSettings? = nil) async throws {
+    /// While true, no blocks are produced: a transaction stays in the pool.
+    let holdingBlocks = Locked(false)
+    private var blockTask: Task<Void, Never>?
+
+    init(limits: CommandLimits = CommandLimits(), sentiment: SentimentSettings? = nil, devBalance: UInt64? = nil) async throws {
         server = try await ServerFixture.start(commandLimits: limits, sentiment: sentiment)
         var configuration = DevChainConfiguration()
+        if let devBalance { configuration.devBalance = devBalance }
         configuration.subnets = 2
         configuration.validatorsPerSubnet = 4
         configuration.blockInterval = .milliseconds(100)
@@ -45,11 +50,16 @@ final class CommandFixture: @unchecked Sendable {
         logger.logLevel = .warning
         self.logger = logger
         let devServer = DevChainServer(chain: chain, port: chainPort, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [
-            .init(service: devServer.application), .init(service: DevChainBlockProducer(chain: chain, logger: logger)),
-        ], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [.init(service: devServer.application)], logger: logger))
         chainGroup = group
         chainTask = Task { try await group.run() }
+        let (chain, holding, interval) = (chain, holdingBlocks, configuration.blockInterval)
+        blockTask = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if !holding.value { _ = try? await chain.produceBlock() }
+            }
+        }
         try await Network.waitUntilListening(port: chainPort, what: "DevChain")
     }
 
@@ -90,6 +100,7 @@ final class CommandFixture: @unchecked Sendable {
     }
 
     func shutdown() async {
+        blockTask?.cancel()
         if let executorGroup { await executorGroup.triggerGracefulShutdown() }
         _ = try? await executorTask?.value
         if let chainGroup { await chainGroup.triggerGracefulShutdown() }
@@ -180,7 +191,19 @@ struct CommandTests {
         #expect(try await fixture.stake(hotkey, netuid: 1) == 70_000_000)
     }
 
-    @Test func anExecutorThatDiedAfterSigningIsTakenOverWithoutADoubleStake() async throws {
+    /// Where an executor can die with a command half-done, and what the chain holds then.
+    enum CrashWindow: String, CaseIterable, CustomTestStringConvertible {
+        case signedNotSubmitted, waitingInThePool, alreadyInABlock
+        var testDescription: String { rawValue }
+    }
+
+    /// An executor that dies after signing is taken over by another, which must neither sign a
+    /// second time nor stake twice, wherever between signing and inclusion the first one died.
+    /// The dead executor is played by this test, at exactly that point: it takes the stream entry
+    /// as consumer "dead", signs //Alice's transaction and stores it as the executor does, and
+    /// (per window) submits it and lets a block include it, or not.
+    @Test(arguments: CrashWindow.allCases)
+    func anExecutorThatDiedAfterSigningIsTakenOverWithoutADoubleStake(window: CrashWindow) async throws {
         let fixture = try await CommandFixture()
         defer { Task { await fixture.shutdown() } }
         let hotkey = try await fixture.hotkey(netuid: 2, uid: 3)
@@ -189,9 +212,6 @@ struct CommandTests {
         try await socket.send(["type": "stake", "netuid": .integer(2), "hotkey": .string(hotkey), "amount_rao": .integer(40_000_000), "idempotency_key": "crash"])
         let commandID = try #require(try await socket.next(type: "accepted")["command_id"]?.stringValue)
 
-        // A first executor takes it, signs, submits, and dies before reporting: simulated by
-        // reading the entry as consumer "dead", signing //Alice's transaction here, storing it as
-        // the executor does, and submitting it.
         let layout = RedisLayout()
         try await fixture.server.redis.xgroupCreate(layout.commandStreamKey, group: RedisLayout.commandGroup, startingAt: "0")
         let taken = try await fixture.server.redis.xreadgroup(group: RedisLayout.commandGroup, consumer: "dead", stream: layout.commandStreamKey, count: 1)
@@ -206,20 +226,61 @@ struct CommandTests {
             nonce: await fixture.chain.nextNonce(fixture.alice.publicKey), era: era, genesisHash: fixture.chain.genesisHash,
             birthBlockHash: try #require(await fixture.chain.blockHash(era.birth(current: best))), specVersion: runtime.specVersion, transactionVersion: runtime.transactionVersion
         ))
+        let signedHash = Hex.encode(signed.hash, prefixed: true)
         let store = CommandStore(database: Database(configuration: try DatabaseConfiguration(url: fixture.server.databaseURL)))
         let running = Task { await store.database.run() }
         defer { running.cancel() }
-        try await store.recordSigned(commandID, extrinsic: signed.hex, hash: Hex.encode(signed.hash, prefixed: true), logger: fixture.logger)
-        _ = try await fixture.chain.submit(signed.bytes)
-        // Wait until it is in a block, so resubmitting it must be refused as stale.
-        for _ in 0..<100 where try await fixture.stake(hotkey, netuid: 2) == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        try await store.recordSigned(commandID, extrinsic: signed.hex, hash: signedHash, logger: fixture.logger)
+        switch window {
+        case .signedNotSubmitted:
+            break
+        case .waitingInThePool:
+            fixture.holdingBlocks.withLock { $0 = true }
+            _ = try await fixture.chain.submit(signed.bytes)
+        case .alreadyInABlock:
+            _ = try await fixture.chain.submit(signed.bytes)
+            for _ in 0..<100 where try await fixture.stake(hotkey, netuid: 2) == 0 { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(try await fixture.stake(hotkey, netuid: 2) == 40_000_000)
+        }
 
-        // A new executor takes the abandoned entry over and must not stake a second time.
+        // A new executor takes the abandoned entry over.
         try await fixture.startExecutor(consumer: "successor", reclaimAfter: .milliseconds(200))
+        if window == .waitingInThePool {
+            // The node holds the bytes already (1013): the successor follows the blocks for them.
+            let submitted = try await socket.next(type: "command_status", timeout: .seconds(30)) { $0["command_id"] == .string(commandID) && $0["status"]?.objectValue?["state"] == "submitted" }
+            #expect(submitted["status"]?.objectValue?["extrinsic_hash"] == .string(signedHash))
+            #expect(try await fixture.stake(hotkey, netuid: 2) == 0)
+            fixture.holdingBlocks.withLock { $0 = false }
+        }
         let done = try await socket.next(type: "command_status", timeout: .seconds(30)) { $0["command_id"] == .string(commandID) && ($0["status"]?.objectValue?["state"]?.stringValue).map { ["finalized", "failed"].contains($0) } == true }
         #expect(done["status"]?.objectValue?["state"] == "finalized", "\(done)")
+        // The very bytes the first one signed: no second signature, so no second stake.
+        #expect(done["status"]?.objectValue?["extrinsic_hash"] == .string(signedHash))
         try await Task.sleep(for: .milliseconds(500))
         #expect(try await fixture.stake(hotkey, netuid: 2) == 40_000_000)
+        #expect(await fixture.chain.nextNonce(fixture.alice.publicKey) == 1)
+    }
+
+    /// Staking more than the coldkey holds reaches the chain and fails there, with the runtime's
+    /// error named and explained from the metadata's docs.
+    @Test func stakingMoreThanTheBalanceFailsWithTheDecodedModuleError() async throws {
+        let fixture = try await CommandFixture(devBalance: 200_000_000)
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startExecutor()
+        let hotkey = try await fixture.hotkey(netuid: 1, uid: 1)
+        let socket = try await fixture.server.connect(token: fixture.server.tradeToken)
+        try await socket.send(["type": "stake", "netuid": .integer(1), "hotkey": .string(hotkey), "amount": "0.5", "idempotency_key": "too-much"])
+        let commandID = try #require(try await socket.next(type: "accepted")["command_id"]?.stringValue)
+        let states = try await fixture.statuses(socket, commandID)
+        #expect(states.last == "failed", "\(states)")
+        #expect(states.contains("submitted"))
+        try await socket.send(["type": "command_status", "id": "q", "command_id": .string(commandID)])
+        let status = try #require(try await socket.next(type: "command_status") { $0["id"] == "q" }["status"]?.objectValue)
+        #expect(status["error"] == "NotEnoughBalanceToStake")
+        let detail = status["detail"]?.stringValue ?? ""
+        #expect(!detail.isEmpty && detail != "the runtime refused the call", "\(detail)")
+        #expect(status["block_hash"]?.stringValue?.hasPrefix("0x") == true)
+        #expect(try await fixture.stake(hotkey, netuid: 1) == 0)
     }
 }
 
