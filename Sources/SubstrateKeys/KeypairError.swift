@@ -1,10 +1,10 @@
 /// Errors from mnemonics, key construction, derivation and signing.
 ///
-/// Messages never contain secret material (except `unknownWord`, which names the one word that
-/// is not in the list, because that is what the user must fix).
+/// Messages never contain secret material: not even a misspelt mnemonic word, which is most of a
+/// real one (its position is what the user needs to find it).
 public enum KeypairError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidWordCount(Int)
-    case unknownWord(String, position: Int)
+    case unknownWord(position: Int)
     case invalidChecksum
     case invalidEntropyLength(Int)
     case invalidSeedLength(Int)
@@ -26,8 +26,8 @@ public enum KeypairError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .invalidWordCount(let n):
             "mnemonic has \(n) words; a BIP-39 mnemonic has 12, 15, 18, 21 or 24 words separated by spaces"
-        case .unknownWord(let word, let position):
-            "mnemonic word \(position) '\(word)' is not in the BIP-39 English word list; check its spelling (words are lowercase)"
+        case .unknownWord(let position):
+            "mnemonic word \(position) is not in the BIP-39 English word list; check its spelling (words are lowercase)"
         case .invalidChecksum:
             "mnemonic checksum is wrong: a word is misspelt into another valid word or the words are out of order"
         case .invalidEntropyLength(let n):

@@ -31,7 +31,7 @@ public struct Mnemonic: Sendable, CustomStringConvertible, CustomDebugStringConv
         var indices: [Int] = []
         indices.reserveCapacity(words.count)
         for (position, word) in words.enumerated() {
-            guard let index = BIP39.wordIndex[word] else { throw .unknownWord(word, position: position + 1) }
+            guard let index = BIP39.wordIndex[word] else { throw .unknownWord(position: position + 1) }
             indices.append(index)
         }
         var entropy = try Self.entropy(fromIndices: indices)

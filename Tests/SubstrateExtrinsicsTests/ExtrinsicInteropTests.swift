@@ -103,6 +103,8 @@ struct ExtrinsicInteropTests {
         #expect(answers.dropFirst().map { $0.string ?? "\($0)" } == ours)
     }
 
+    /// The SDK reads our signed extrinsic back field by field, so a wrong signer, nonce, tip, era
+    /// or argument cannot hide behind a decode that merely succeeds; and it verifies our signature.
     @Test func theSDKDecodesOurSr25519ExtrinsicsAndVerifiesTheirSignatures() throws {
         let builder = try ExtrinsicBuilder(metadata: Self.metadata)
         let signer = try Keypair(phrase: Self.mnemonic)
@@ -111,7 +113,8 @@ struct ExtrinsicInteropTests {
         let payload = try builder.signingPayload(call: call.bytes, parameters: parameters(nonce: 42, current: 5000, tip: 9))
         // The signature sits after 0x84, the MultiAddress (33 bytes) and the MultiSignature tag.
         var decoder = ScaleDecoder(extrinsic.bytes)
-        _ = try decoder.decodeLength()
+        let bodyLength = try decoder.decodeLength()
+        #expect(bodyLength == decoder.remaining)
         try decoder.skip(1 + 33 + 1)
         let signature = Array(try decoder.readBytes(64))
         let answers = try ReferenceOracle.run([
@@ -121,9 +124,46 @@ struct ExtrinsicInteropTests {
             ["cmd": "verify", "public_key": Hex.encode(signer.publicKey), "message": Hex.encode(payload + [0]), "signature": Hex.encode(signature), "scheme": "sr25519"],
         ])
         let decoded = try #require(answers[1].value as? [String: Any], "\(answers[1])")
-        let text = String(describing: decoded)
-        #expect(text.contains("add_stake"), "\(text)")
-        #expect(text.contains(Hex.encode(signer.publicKey)) || text.contains("5DfhGyQdFobKM8NsWvEeAKk5EQQgYe9AydgJ7rMB6E1EqRzV"), "\(text)")
+
+        // Signer and signature.
+        #expect(decoded["address"] as? String == SS58Address(publicKey: signer.publicKey).description)
+        #expect(decoded["address"] as? String == "5DfhGyQdFobKM8NsWvEeAKk5EQQgYe9AydgJ7rMB6E1EqRzV")
+        #expect(decoded["signature"] as? [String: String] == ["Sr25519": Hex.encode(signature, prefixed: true)])
+        // The explicit signed-extension data: nonce, tip, era (period 128, phase 5000 mod 128), mode.
+        #expect(decoded["nonce"] as? Int == 42)
+        #expect(decoded["tip"] as? Int == 9)
+        #expect(Era(period: 128, current: 5000) == Era.mortal(period: 128, phase: 8))
+        #expect(decoded["era"] as? [Int] == [128, 8])
+        #expect(decoded["mode"] as? [String: String] == ["mode": "Disabled"])
+        // Length without its compact prefix; hash over everything, the prefix included.
+        #expect(decoded["extrinsic_length"] as? Int == bodyLength)
+        #expect(decoded["extrinsic_hash"] as? String == Hex.encode(extrinsic.hash, prefixed: true))
+
+        // The call: which one, and every argument in the metadata's order with the value we gave.
+        let sdkCall = try #require(decoded["call"] as? [String: Any], "\(decoded)")
+        let (palletIndex, variant) = try Self.metadata.call(pallet: "SubtensorModule", name: "add_stake")
+        #expect(sdkCall["call_module"] as? String == "SubtensorModule")
+        #expect(sdkCall["call_function"] as? String == "add_stake")
+        #expect(sdkCall["call_index"] as? String == Hex.encode([palletIndex, variant.index], prefixed: true))
+        #expect(sdkCall["call_index"] as? String == "0x0702")
+        #expect(sdkCall["call_hash"] as? String == Hex.encode(Blake2b.hash256(call.bytes), prefixed: true))
+        let arguments = try #require(sdkCall["call_args"] as? [[String: Any]], "\(sdkCall)")
+        let names: [String?] = arguments.map { $0["name"] as? String }
+        let ourNames: [String?] = variant.fields.map(\.name)
+        #expect(names == ourNames)
+        #expect(names == ["hotkey", "netuid", "amount_staked"])
+        // The SDK names each argument's type as the metadata does, minus the `T::` qualifier.
+        let types: [String?] = arguments.map { $0["type"] as? String }
+        let ourTypes: [String?] = variant.fields.map { field -> String? in
+            guard let name = field.typeName else { return nil }
+            return name.hasPrefix("T::") ? String(name.dropFirst(3)) : name
+        }
+        #expect(types == ourTypes)
+        try #require(arguments.count == 3, "\(arguments)")
+        #expect(arguments[0]["value"] as? String == Self.alice)
+        #expect(arguments[1]["value"] as? Int == 3)
+        #expect(arguments[2]["value"] as? Int == 1_000_000_000)
+
         #expect(answers[2].value as? Bool == true)
         #expect(answers[3].value as? Bool == false)
     }

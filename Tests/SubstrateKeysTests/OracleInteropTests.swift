@@ -14,20 +14,62 @@ struct OracleInteropTests {
         (0..<300).map { UInt8($0 & 0xFF) },  // longer than Substrate's 256-byte pre-hash limit: signed as-is here
     ]
 
-    @Test("keys from random mnemonics, passwords and URIs match the SDK (public and private keys)")
+    /// BIP-39's own test vectors (12 and 24 words) and the fixtures' dev phrase, with the entropy
+    /// each encodes: all-zero and all-one entropy are corners random draws never reach.
+    static let fixedPhrases: [(phrase: String, entropy: [UInt8])] = [
+        (devPhrase, hex("1a486a5fbe53639984cb64b070755f7b")),
+        ("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about", [UInt8](repeating: 0x00, count: 16)),
+        ("legal winner thank year wave sausage worth useful legal winner thank yellow", [UInt8](repeating: 0x7f, count: 16)),
+        ("zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong", [UInt8](repeating: 0xff, count: 16)),
+        ("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon art",
+         [UInt8](repeating: 0x00, count: 32)),
+        ("letter advice cage absurd amount doctor acoustic avoid letter advice cage absurd amount doctor acoustic avoid letter advice cage absurd amount doctor acoustic bless",
+         [UInt8](repeating: 0x80, count: 32)),
+        ("zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo vote", [UInt8](repeating: 0xff, count: 32)),
+    ]
+
+    /// The dev phrase's mini secret (Substrate's well-known dev seed).
+    static let devMiniSecret = hex("fac7959dbfe72f052e5a0c3c8d6530f202b02fd8f9f5ca3580ec8deb7797479e")
+
+    /// Fixed mini secrets: zeros, 00…1f, ff…ff and the dev phrase's (so seed and phrase must agree).
+    static let fixedSeeds: [[UInt8]] = [
+        [UInt8](repeating: 0x00, count: 32), (0..<32).map { UInt8($0) }, [UInt8](repeating: 0xff, count: 32), devMiniSecret,
+    ]
+
+    /// Random inputs find what nobody thought of; fixed ones make a failure reproducible by
+    /// name. The SS58 address is compared as well as the keys: it is what users see and paste.
+    @Test("keys from fixed and random mnemonics, passwords, seeds and URIs match the SDK (keys and SS58 address)")
     func keysMatch() throws {
-        var cases: [(request: [String: Any], keypair: Keypair, hasDeterministicNonce: Bool)] = []
+        var cases: [(request: [String: Any], keypair: Keypair, hasDeterministicNonce: Bool, label: String)] = []
+        for fixed in Self.fixedPhrases {
+            let mnemonic = try Mnemonic(phrase: fixed.phrase)
+            #expect(mnemonic.entropy == fixed.entropy, "entropy of \(fixed.phrase)")
+            for scheme in SignatureScheme.allCases {
+                cases.append((["mnemonic": fixed.phrase, "scheme": "\(scheme)"], try Keypair(mnemonic: mnemonic, scheme: scheme), true,
+                              "\(scheme) mnemonic '\(fixed.phrase)'"))
+            }
+            cases.append((["mnemonic": fixed.phrase, "password": "pässwörd ✓"], try Keypair(mnemonic: mnemonic, password: "pässwörd ✓"), true,
+                          "sr25519 mnemonic '\(fixed.phrase)' with a password"))
+        }
+        for seed in Self.fixedSeeds {
+            for scheme in SignatureScheme.allCases {
+                cases.append((["seed": Hex.encode(seed), "scheme": "\(scheme)"], try Keypair(seed: seed, scheme: scheme), true,
+                              "\(scheme) seed \(Hex.encode(seed))"))
+            }
+        }
         for words in [12, 15, 18, 21, 24] {
             let mnemonic = try Mnemonic.generate(wordCount: words)
             for scheme in SignatureScheme.allCases {
-                cases.append((["mnemonic": mnemonic.phrase, "scheme": "\(scheme)"], try Keypair(mnemonic: mnemonic, scheme: scheme), true))
+                cases.append((["mnemonic": mnemonic.phrase, "scheme": "\(scheme)"], try Keypair(mnemonic: mnemonic, scheme: scheme), true,
+                              "\(scheme) random \(words)-word mnemonic"))
             }
             cases.append((["mnemonic": mnemonic.phrase, "password": "pässwörd ✓"],
-                          try Keypair(mnemonic: mnemonic, password: "pässwörd ✓"), true))
+                          try Keypair(mnemonic: mnemonic, password: "pässwörd ✓"), true, "sr25519 random \(words)-word mnemonic with a password"))
         }
         let random = try Mnemonic.generate().phrase
         let uris: [(String, SignatureScheme, Bool)] = [
             ("//Alice", .sr25519, true), ("//Bob", .sr25519, true), ("//Alice", .ed25519, true),
+            ("\(devPhrase)//Alice", .sr25519, true), ("\(devPhrase)//hard//0", .ed25519, true), ("\(devPhrase)//hard/soft", .sr25519, false),
             ("\(random)//hard//0//18446744073709551615", .sr25519, true),
             ("\(random)//\(String(repeating: "long-junction-", count: 4))", .sr25519, true),
             ("\(random)//x//y", .ed25519, true),
@@ -37,19 +79,33 @@ struct OracleInteropTests {
             ("//Alice///password", .sr25519, true),
         ]
         for (uri, scheme, deterministic) in uris {
-            cases.append((["uri": uri, "scheme": "\(scheme)"], try Keypair(uri: uri, scheme: scheme), deterministic))
+            let label = uri.hasPrefix(random) ? "\(scheme) uri <random phrase>\(uri.dropFirst(random.count))" : "\(scheme) uri \(uri)"
+            cases.append((["uri": uri, "scheme": "\(scheme)"], try Keypair(uri: uri, scheme: scheme), deterministic, label))
         }
         let seed = Sodium.randomBytes(32)
         for scheme in SignatureScheme.allCases {
-            cases.append((["seed": Hex.encode(seed), "scheme": "\(scheme)"], try Keypair(seed: seed, scheme: scheme), true))
+            cases.append((["seed": Hex.encode(seed), "scheme": "\(scheme)"], try Keypair(seed: seed, scheme: scheme), true, "\(scheme) random seed"))
         }
 
+        // Facts the SDK confirms below, spelled out because each is easy to break unnoticed:
+        // the dev phrase's mini secret is the fixed dev seed; `//Alice` is the dev phrase's
+        // `//Alice`; 16 and 32 zero bytes of entropy give one key (HMAC pads its key with zeros).
+        #expect(try Mnemonic(phrase: devPhrase).miniSecret() == Self.devMiniSecret)
+        #expect(try Keypair(uri: "\(devPhrase)//Alice").publicKey == Keypair(uri: "//Alice").publicKey)
+        #expect(try SS58Address(publicKey: Keypair(uri: "//Alice").publicKey).description == "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")
+        #expect(try Keypair(phrase: Self.fixedPhrases[1].phrase).publicKey == Keypair(phrase: Self.fixedPhrases[4].phrase).publicKey)
+
         let answers = try Oracle.run(cases.map { $0.request.merging(["cmd": "keypair"]) { a, _ in a } })
+        try #require(answers.count == cases.count)
         for (answer, testCase) in zip(answers, cases) {
             let result = try answer.value([String: Any].self)
-            let context = Comment(rawValue: "\(testCase.request["scheme"] ?? "sr25519") \(testCase.request["uri"] != nil ? "uri" : "mnemonic/seed")")
+            let context = Comment(rawValue: testCase.label)
+            let address = SS58Address(publicKey: testCase.keypair.publicKey).description
             #expect(result["public_key"] as? String == Hex.encode(testCase.keypair.publicKey), context)
+            #expect(result["ss58"] as? String == address, context)
+            #expect(result["scheme"] as? String == "\(testCase.keypair.scheme)", context)
             let keyfile = try #require(try JSONSerialization.jsonObject(with: Data((result["keyfile_json"] as? String ?? "").utf8)) as? [String: Any])
+            #expect(keyfile["ss58Address"] as? String == address, context)
             let sdkPrivate = try #require(keyfile["privateKey"] as? String)
             let ours = "0x" + Hex.encode(try testCase.keypair.exportPrivateKey())
             if testCase.hasDeterministicNonce {

@@ -64,12 +64,13 @@ struct WalletCommandTests {
         #expect(result.output.contains("TAOSTREAM_COLDKEY_PASSWORD"), "\(result.output)")
     }
 
-    @Test func aMistypedMnemonicNamesTheWordNotTheSecret() throws {
+    @Test func aMistypedMnemonicNamesThePositionNotTheWord() throws {
         let directory = try TemporaryDirectory.make("wallets")
         let typo = Self.phrase.replacingOccurrences(of: "curtain", with: "curtainx")
         let result = try run(["wallet", "regen-coldkey", "--no-encryption", "--wallet-path", directory], input: typo, environment: [:])
         #expect(result.status != 0)
-        #expect(result.output.contains("curtainx"), "\(result.output)")
+        #expect(result.output.contains("word 5"), "\(result.output)")
+        #expect(!result.output.contains("curtain"), "\(result.output)")
         #expect(!result.output.contains("bottom drive"))
     }
 }
