@@ -11,12 +11,14 @@ COPY web-client-spec ./web-client-spec
 # Test targets are declared in Package.swift; their folders must exist for the manifest to load.
 RUN mkdir -p $(sed -n 's/.*testTarget(name: "\([A-Za-z]*\)".*/Tests\/\1/p' Package.swift) \
     && for d in Tests/*/; do [ -n "$(ls -A "$d")" ] || echo 'import Testing' > "$d/Placeholder.swift"; done
-RUN swift build -c release --product taostream --static-swift-stdlib \
-    && mkdir -p /out && cp .build/release/taostream /out/ \
-    && cp -R .build/release/*.resources /out/ 2>/dev/null || true
+RUN swift build -c release --product taostream --static-swift-stdlib
+# The DevChain's recorded runtime travels as a resource bundle next to the binary.
+RUN mkdir -p /out && cp .build/release/taostream /out/ && cp -R .build/release/*.resources /out/
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 libsodium23 zlib1g libssl3 ca-certificates \
+# libcurl4: the statically linked FoundationNetworking (the Datura and Chutes clients) loads it;
+# curl: the compose health checks.
+RUN apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 libsodium23 zlib1g libcurl4 curl ca-certificates \
     && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 --home /var/lib/taostream taostream
 COPY --from=build /out/ /usr/local/bin/
 COPY --from=build /src/web-client-spec/client /usr/local/share/taostream/client

@@ -3,7 +3,7 @@
 # Swift itself is expected on PATH (https://www.swift.org/install/linux/).
 set -euo pipefail
 
-packages=(libhiredis-dev libsodium-dev zlib1g-dev libssl-dev redis-server postgresql postgresql-contrib python3-venv util-linux curl ca-certificates)
+packages=(libhiredis-dev libsodium-dev zlib1g-dev libssl-dev redis-server postgresql postgresql-contrib python3-venv util-linux curl ca-certificates binutils)
 # `--tests`: also what only the tests use (a headless Chromium for the browser client's test).
 [ "${1:-}" = "--tests" ] && packages+=(chromium chromium-driver)
 missing=()

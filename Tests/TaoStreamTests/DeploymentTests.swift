@@ -38,6 +38,55 @@ struct DeploymentTests {
         #expect(!example.contains("COLDKEY_PASSWORD="), "the coldkey password must come from a secret file, not the env file")
     }
 
+    /// The runtime stage must install every system library the binary loads. The release image
+    /// links the Swift runtime and Foundation statically, so what they load (libcurl for
+    /// FoundationNetworking) becomes the binary's own need: read both from the debug build here.
+    @Test func theRuntimeImageInstallsEverySharedLibraryTheBinaryLoads() throws {
+        let dockerfile = try String(contentsOf: root.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        let runtimeStage = dockerfile.components(separatedBy: "\nFROM ").last ?? ""
+        let binary = try TaoStreamBinary.path
+        // The libraries every Debian image has (libc, the GCC runtime, what apt itself needs).
+        let base: Set<String> = ["libc6", "libgcc-s1", "libstdc++6"]
+        var needed = Set<String>()
+        var toolchainLibraries: [String] = []
+        for line in try shell("ldd", [binary]).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count >= 3, parts[1] == "=>" else { continue }
+            let path = String(parts[2])
+            if path.contains("/swift/") { toolchainLibraries.append(path) }
+        }
+        #expect(!toolchainLibraries.isEmpty, "a debug build loads the Swift runtime dynamically")
+        for object in [binary] + toolchainLibraries {
+            for line in try shell("readelf", ["-d", object]).split(separator: "\n") where line.contains("(NEEDED)") {
+                guard let start = line.firstIndex(of: "["), let end = line.firstIndex(of: "]") else { continue }
+                let library = String(line[line.index(after: start)..<end])
+                if library.hasPrefix("libswift") || library.hasPrefix("libFoundation") || library.hasPrefix("lib_Foundation")
+                    || ["libdispatch.so", "libBlocksRuntime.so"].contains(library) || library.hasPrefix("ld-linux") { continue }
+                needed.insert(library)
+            }
+        }
+        #expect(needed.contains("libcurl.so.4") && needed.contains("libhiredis.so.0.14"), "\(needed)")
+        for library in needed.sorted() {
+            let owner = try shell("dpkg", ["-S", "*/" + library]).split(separator: "\n").first.map { String($0.split(separator: ":")[0]) } ?? ""
+            #expect(!owner.isEmpty, "no Debian package holds \(library)")
+            guard !base.contains(owner) else { continue }
+            #expect(runtimeStage.contains(" \(owner) ") || runtimeStage.contains(" \(owner)\\"), "the runtime stage does not install \(owner) (for \(library))")
+        }
+    }
+
+    private func shell(_ command: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [command] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
+    }
+
     @Test func theImageBuildsOnlyTheServiceAndShipsOnlyRuntimeLibraries() throws {
         let dockerfile = try String(contentsOf: root.appendingPathComponent("Dockerfile"), encoding: .utf8)
         #expect(dockerfile.contains("FROM swift:6"))
