@@ -171,7 +171,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")]),
         .testTarget(name: "TaoStreamTests", dependencies: [
-            "TaoStream", "TestHarness",
+            "TaoStream", "TestHarness", "SubstrateCore", "SubstrateKeys",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),

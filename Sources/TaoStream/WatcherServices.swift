@@ -1,4 +1,5 @@
 import ChainWatcher
+import Foundation
 import DevChain
 import Logging
 import Model
@@ -11,7 +12,8 @@ import TaoStore
 
 /// The watcher's services from settings: `TAOSTREAM_NETWORK` (finney, test, local, devnet, or
 /// comma-separated ws:// / wss:// URLs for failover), `TAOSTREAM_DIVIDEND_KINDS`,
-/// `TAOSTREAM_RECONCILE_BLOCKS`, `TAOSTREAM_METADATA_CACHE`.
+/// `TAOSTREAM_RECONCILE_BLOCKS`, `TAOSTREAM_METADATA_CACHE`; with `TAOSTREAM_COMMANDS`, the executor's
+/// `TAOSTREAM_EXECUTOR_NAME` (its consumer name) and `TAOSTREAM_COMMAND_RECLAIM_AFTER`.
 struct WatcherServices {
     let services: [any Service]
     let network: String
@@ -63,9 +65,16 @@ struct WatcherServices {
                 let wallet = try WalletSettings(source: source, path: nil, name: nil, hotkey: nil)
                 signer = try wallet.wallet.coldkey(password: wallet.password?.revealed)
             }
+            // A name that survives a restart: the watcher that comes back resumes its own unfinished
+            // commands at once; one on another host takes them over after the reclaim delay.
+            let executor = CommandExecutor.Settings(
+                consumer: source.string("TAOSTREAM_EXECUTOR_NAME", default: "executor-\(ProcessInfo.processInfo.hostName)"),
+                reclaimAfter: try source.duration("TAOSTREAM_COMMAND_RECLAIM_AFTER", default: .seconds(60), range: .milliseconds(100)...(.seconds(86_400))),
+                metadataCache: settings.metadataCache
+            )
             services.append(CommandExecutor(
                 client: ChainClient(endpoints: endpoints, logger: logger) { metrics.recordReconnect() }, redis: redis, layout: layout,
-                store: CommandStore(database: database), signer: signer, settings: .init(metadataCache: settings.metadataCache), logger: logger
+                store: CommandStore(database: database), signer: signer, settings: executor, logger: logger
             ))
             logger.notice("executing stake/unstake commands", metadata: ["coldkey": "\(SS58Address(publicKey: signer.publicKey))"])
         }
