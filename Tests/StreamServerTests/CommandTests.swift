@@ -191,6 +191,43 @@ struct CommandTests {
         #expect(try await fixture.stake(hotkey, netuid: 1) == 70_000_000)
     }
 
+    /// With a price limit the executor sends `add_stake_limit` (the SDK's default), byte for byte
+    /// the call the metadata composes; the token's daily cap counts what it staked today.
+    @Test func aLimitPriceSendsAddStakeLimitAndTheDailyCapHolds() async throws {
+        var limits = CommandLimits()
+        limits.maxPerDay = 300_000_000
+        let fixture = try await CommandFixture(limits: limits)
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startExecutor()
+        let hotkey = try await fixture.hotkey(netuid: 1, uid: 3)
+        let socket = try await fixture.server.connect(token: fixture.server.tradeToken)
+        try await socket.send(["type": "stake", "netuid": .integer(1), "hotkey": .string(hotkey), "amount": "0.2",
+                               "limit_price": .integer(2_000_000_000), "idempotency_key": "day-1"])
+        let commandID = try #require(try await socket.next(type: "accepted")["command_id"]?.stringValue)
+        #expect(try await fixture.statuses(socket, commandID).last == "finalized")
+        try await socket.send(["type": "command_status", "id": "q", "command_id": .string(commandID)])
+        let status = try #require(try await socket.next(type: "command_status") { $0["id"] == "q" }["status"]?.objectValue)
+        let block = try Hex.decode(try #require(status["block_hash"]?.stringValue))
+        let expected = try Call(metadata: fixture.chain.metadata, pallet: "SubtensorModule", name: "add_stake_limit", arguments: [
+            "hotkey": .string(hotkey), "netuid": .unsigned(1), "amount_staked": .unsigned(200_000_000),
+            "limit_price": .unsigned(2_000_000_000), "allow_partial": .bool(false),
+        ])
+        let extrinsics = try #require(await fixture.chain.extrinsics(block))
+        #expect(extrinsics.count == 1)
+        #expect(extrinsics.first.map { Hex.encode($0).hasSuffix(Hex.encode(expected.bytes)) } == true, "the block holds \(extrinsics.map { Hex.encode($0) })")
+        #expect(try await fixture.stake(hotkey, netuid: 1) == 200_000_000)
+
+        // 0.2 of today's 0.3 is spent: another 0.2 is over the cap, 0.1 still fits.
+        try await socket.send(["type": "stake", "id": "over", "netuid": .integer(1), "hotkey": .string(hotkey), "amount": "0.2", "idempotency_key": "day-2"])
+        let refused = try await socket.next(type: "error") { $0["id"] == "over" }
+        #expect(refused["code"] == "over_limit")
+        #expect(refused["message"]?.stringValue?.contains("daily limit") == true, "\(refused)")
+        try await socket.send(["type": "stake", "netuid": .integer(1), "hotkey": .string(hotkey), "amount": "0.1", "idempotency_key": "day-3"])
+        let fits = try #require(try await socket.next(type: "accepted")["command_id"]?.stringValue)
+        #expect(try await fixture.statuses(socket, fits).last == "finalized")
+        #expect(try await fixture.stake(hotkey, netuid: 1) == 300_000_000)
+    }
+
     /// Where an executor can die with a command half-done, and what the chain holds then.
     enum CrashWindow: String, CaseIterable, CustomTestStringConvertible {
         case signedNotSubmitted, waitingInThePool, alreadyInABlock
