@@ -163,6 +163,8 @@ let package = Package(
         .testTarget(name: "ChainWatcherTests", dependencies: [
             "ChainWatcher", "DevChain", "SubstrateCore", "TaoStore", "TaoRedis", "Model", "TestHarness",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness",

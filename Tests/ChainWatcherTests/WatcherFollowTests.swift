@@ -142,6 +142,23 @@ struct WatcherFollowTests {
         #expect(Set(recorded).count == recorded.count, "a change recorded twice")
     }
 
+    /// More dividend entries than one page of `state_getKeysPaged` (1 000): the watcher pages
+    /// through all of them, at start and on every epoch, and misses none.
+    @Test func moreEntriesThanOnePageAreAllRead() async throws {
+        let fixture = try await WatcherFixture(tempo: 2, subnets: 3, validators: 450)
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startWatcher()
+        try await fixture.waitForWatcher()
+        for _ in 0..<3 {
+            try await fixture.chain.produceBlock()
+            try await fixture.waitForWatcher()
+        }
+        let chain = try await fixture.chainDividends()
+        #expect(chain.count > 1_000, "the chain has \(chain.count) entries; the test needs more than a page")
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == chain)
+        checkLog(try await fixture.changeLog(), replaysTo: chain)
+    }
+
     @Test func theWatcherAgreesWithTheSDKsQueryMap() async throws {
         // No finality lag: the SDK (which reads the best block) and the watcher see the same block.
         let fixture = try await WatcherFixture(validators: 24, finalityLag: 0)
