@@ -45,6 +45,7 @@ public actor DevChain {
     /// Hashes of extrinsics included lately, with their block: refused if sent again, as a
     /// Substrate pool bans what it pruned (for 30 minutes, ~150 blocks).
     private var banned: [[UInt8]: UInt64] = [:]
+    private var pendingWrites: [(key: StateKey, value: [UInt8]?)] = []
     static let banBlocks: UInt64 = 150
 
     public init(configuration: DevChainConfiguration, metadataV14: [UInt8], metadataV15: [UInt8]) throws {
@@ -152,6 +153,13 @@ public actor DevChain {
         upgrades.last { $0.from <= number }?.specVersion ?? runtime.specVersion
     }
 
+    /// Writes (or, with nil, removes) a storage value in the next block, as a
+    /// `sudo(System.set_storage)` would: for tests and tools that need a change no epoch makes.
+    public func setStorage(_ pallet: String, _ item: String, _ arguments: [DynamicValue], to value: DynamicValue?) throws {
+        let key = StateKey(try codec.key(pallet, item, arguments))
+        pendingWrites.append((key, try value.map { try codec.encode(pallet, item, $0) }))
+    }
+
     /// Simulates a runtime upgrade taking effect with the next block.
     public func upgradeRuntime(to specVersion: UInt32) {
         upgrades.append((best.number + 1, specVersion))
@@ -204,6 +212,8 @@ public actor DevChain {
         let number = parent.header.number + 1
         var state = parent.state
         _ = try world.advance(to: number, state: &state)
+        for write in pendingWrites { state[write.key] = write.value }
+        pendingWrites.removeAll()
         var included: [[UInt8]] = []
         var records: [DynamicValue] = []
         var inBlock: [[UInt8]] = []

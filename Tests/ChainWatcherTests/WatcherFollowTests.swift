@@ -159,6 +159,34 @@ struct WatcherFollowTests {
         checkLog(try await fixture.changeLog(), replaysTo: chain)
     }
 
+    /// A dividend written outside any epoch (a governance fix, a missed notification, a bug on
+    /// either side) is not looked for by the per-epoch reads; the periodic full reconciliation
+    /// finds it and publishes it as a change of that block.
+    @Test func theReconciliationFindsChangesNoEpochMade() async throws {
+        // Epochs far apart: nothing rewrites dividends in this test's window.
+        let fixture = try await WatcherFixture(tempo: 1_000)
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startWatcher()
+        try await fixture.waitForWatcher()
+        while await fixture.chain.best.number % 10 != 1 { try await fixture.chain.produceBlock() }
+        try await fixture.waitForWatcher()
+        let before = try await fixture.chainDividends()
+        let target = try #require(before.keys.filter { $0.netuid == 1 }.sorted { $0.hotkey < $1.hotkey }.first)
+        try await fixture.chain.setStorage("SubtensorModule", "AlphaDividendsPerSubnet", [.unsigned(1), .string(target.hotkey)], to: .unsigned(4_242))
+        let written = await fixture.chain.best.number + 1
+        // Up to block 19 only epochs are looked for: Redis still has the old value.
+        while await fixture.chain.finalized.number < written + 3 { try await fixture.chain.produceBlock() }
+        try await fixture.waitForWatcher()
+        #expect(try await fixture.chainDividends()[target] == 4_242)
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha])[target] == before[target])
+        // Block 20 reconciles everything.
+        while await fixture.chain.finalized.number < 20 { try await fixture.chain.produceBlock() }
+        try await fixture.waitForWatcher()
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+        let change = try #require(try await fixture.changeLog().last { $0.key == target })
+        #expect(change.block == 20 && change.new == "4242" && change.old == before[target].map(String.init), "\(change)")
+    }
+
     @Test func theWatcherAgreesWithTheSDKsQueryMap() async throws {
         // No finality lag: the SDK (which reads the best block) and the watcher see the same block.
         let fixture = try await WatcherFixture(validators: 24, finalityLag: 0)
