@@ -4,6 +4,7 @@ import ServiceLifecycle
 import SubstrateCore
 import SubstrateExtrinsics
 import SubstrateKeys
+import Synchronization
 
 /// A local Subtensor-compatible chain: the real recorded runtime metadata, a deterministic world,
 /// blocks on a timer, extrinsics checked and applied as the runtime would. Served over JSON-RPC by
@@ -26,6 +27,9 @@ public actor DevChain {
     /// `state_getMetadata` (V14) and `Metadata_metadata_at_version(15)` answers, as recorded.
     public nonisolated let metadataV14: [UInt8]
     public nonisolated let metadataV15: [UInt8]
+    /// How many times a client fetched the runtime metadata (V14 or V15, any RPC form): a client
+    /// with a working metadata cache fetches it once per runtime, not once per connection.
+    public nonisolated let metadataServed = Atomic<Int>(0)
     public nonisolated let runtime: RuntimeVersion
     public nonisolated let genesisHash: [UInt8]
     nonisolated let codec: StorageCodec

@@ -65,6 +65,7 @@ struct RPCMethods {
             if let hash, await chain.header(hash) == nil { throw .unknownBlock(Hex.encode(hash, prefixed: true)) }
             return runtimeVersion(spec: await chain.specVersion(at: hash))
         case "state_getMetadata":
+            chain.metadataServed.add(1, ordering: .relaxed)
             return chain.metadataV14.hexJSON
         case "state_call":
             return try stateCall(params)
@@ -173,12 +174,14 @@ struct RPCMethods {
             [UInt32(14), 15].encode(to: &encoder)
         case "Metadata_metadata_at_version":
             let version = data.count == 4 ? UInt32(data[0]) | UInt32(data[1]) << 8 | UInt32(data[2]) << 16 | UInt32(data[3]) << 24 : 0
+            if version == 14 || version == 15 { chain.metadataServed.add(1, ordering: .relaxed) }
             switch version {
             case 14: encoder.append([1]); encoder.encodeBytes(chain.metadataV14)
             case 15: encoder.append([1]); encoder.encodeBytes(chain.metadataV15)
             default: encoder.append([0])
             }
         case "Metadata_metadata":
+            chain.metadataServed.add(1, ordering: .relaxed)
             encoder.encodeBytes(chain.metadataV14)
         case "SwapRuntimeApi_current_alpha_price":
             // The DevChain has no AMM: one alpha always costs one TAO (10^9 rao), as staking moves it.

@@ -230,11 +230,23 @@ struct WatcherFollowTests {
         #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
     }
 
+    /// The metadata (~300 KB, what made the original service take seconds per connection) is
+    /// fetched once per runtime: a restarted watcher, and a reconnect, read it from the disk cache.
     @Test func theMetadataCacheMakesAReconnectCheap() async throws {
         let fixture = try await WatcherFixture()
         defer { Task { await fixture.shutdown() } }
         try await fixture.startWatcher()
         try await fixture.waitForWatcher()
+        #expect(fixture.chain.metadataServed.load(ordering: .relaxed) == 1)
+        await fixture.stopWatcher()
+        try await fixture.chain.produceBlock()
+        try await fixture.startWatcher()
+        try await fixture.waitForWatcher()
+        await fixture.stopChainServer()
+        try await fixture.startChainServer()
+        try await fixture.chain.produceBlock()
+        try await fixture.waitForWatcher()
+        #expect(fixture.chain.metadataServed.load(ordering: .relaxed) == 1, "fetched again despite the cache")
         // The watcher's own /health and /metrics.
         let port = Network.freePort()
         let http = WatcherHTTP(watcher: try #require(fixture.watcher), redis: fixture.redis, host: "127.0.0.1", port: port, logger: fixture.logger)
