@@ -6,6 +6,12 @@ import TaoStore
 
 /// Takes stake and unstake commands from `trade` tokens: checks scope and the operator's caps,
 /// stores the command (once per idempotency key), and queues it for the watcher's executor.
+///
+/// A command is stored (`queued`) before it reaches the Redis command stream, so its first attempt
+/// can stop in between: Redis refuses or is down, or the server dies. The client is told to retry
+/// with the same idempotency key, and that retry, finding the command still `queued` and never
+/// signed, queues it again through ``queueScript``, which adds it to the stream (and counts it
+/// against the daily cap) only if it is not there yet.
 struct CommandGateway: Sendable {
     let store: CommandStore
     let redis: RedisClient
@@ -19,14 +25,60 @@ struct CommandGateway: Sendable {
     /// 0.01 TAO (or alpha, for unstake) per sentiment point, as the original service traded.
     static let unitsPerPoint: UInt64 = 10_000_000
 
-    static let dailyScript = """
-        local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-        local amount = tonumber(ARGV[1])
-        if used + amount > tonumber(ARGV[2]) then return -1 end
-        redis.call('INCRBY', KEYS[1], amount)
+    /// Counts a command against its token's daily cap and adds it to the command stream, as one
+    /// step, once per command id. KEYS: the token's daily usage, the command stream, the command's
+    /// marker (``queuedKey(_:)``); ARGV: the amount, the daily cap, the ``CommandRecord`` JSON, the
+    /// marker's lifetime in seconds. Returns -2 when the marker exists (the stream holds the
+    /// command already: nothing is done), -1 over the cap (nothing is done), else the day's usage.
+    ///
+    /// Redis runs a script without interruption but keeps what it wrote before an error, so all
+    /// that can fail comes before the first write: the reads (a key of the wrong type, a usage that
+    /// is not an integer), then XADD (a stream key of the wrong type, or Redis out of memory). After
+    /// the XADD nothing can fail: SET overwrites any type and INCRBY adds to a checked integer. A
+    /// Redis that crashes keeps a script's writes all or none (they are logged and replicated as one
+    /// transaction). So the marker exists exactly when the stream holds the command, and the day's
+    /// usage counted it exactly then: a retry never adds it twice, never counts it twice, and never
+    /// skips the count.
+    static let queueScript = """
+        if redis.call('EXISTS', KEYS[3]) == 1 then return -2 end
+        local raw = redis.call('GET', KEYS[1]) or '0'
+        if not string.match(raw, '^%d+$') then return redis.error_reply('the daily usage in ' .. KEYS[1] .. ' is not an integer') end
+        if tonumber(raw) + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return -1 end
+        local entry = redis.call('XADD', KEYS[2], '*', 'command', ARGV[3])
+        redis.call('SET', KEYS[3], entry, 'EX', ARGV[4])
+        local total = redis.call('INCRBY', KEYS[1], ARGV[1])
         redis.call('EXPIRE', KEYS[1], 172800)
-        return used + amount
+        return total
         """
+
+    /// How long a command's marker is kept. It only matters while the command is `queued` (a retry
+    /// of a signed or final command never reaches Redis), so it has to outlast the longest an
+    /// entry may wait in the stream for an executor, no more.
+    static let queuedMarkerSeconds = 30 * 24 * 3600
+
+    /// `{prefix}:queued:{command id}`: set, to the stream entry's id, by the script that adds the
+    /// command to the stream.
+    func queuedKey(_ commandID: String) -> String { "\(layout.prefix):queued:\(commandID)" }
+
+    enum Queued: Equatable { case added, alreadyInStream, overDailyLimit }
+
+    /// Runs ``queueScript`` for one command.
+    private func push(_ record: CommandRecord) async throws -> Queued {
+        let payload = try JSONEncoder().encode(record)
+        let reply = try await redis.send(RedisCommand("EVAL", [
+            RedisArgument(Self.queueScript), "3",
+            RedisArgument(layout.dailyUsageKey(tokenID: record.tokenID, day: Self.day())), RedisArgument(layout.commandStreamKey),
+            RedisArgument(queuedKey(record.id)),
+            RedisArgument(record.command.amount), RedisArgument(limits.maxPerDay), RedisArgument(bytes: Array(payload)),
+            RedisArgument(Self.queuedMarkerSeconds),
+        ]))
+        switch reply.integer {
+        case .some(-2): return .alreadyInStream
+        case .some(-1): return .overDailyLimit
+        case .some(let total) where total >= 0: return .added
+        default: throw RedisError.unexpectedReply(command: "EVAL", reply: reply.description)
+        }
+    }
 
     func submit(_ command: StakeCommand, token: APIToken, session: some CommandReplies, id: MessageID?) async {
         guard token.scopes.contains(.trade) else {
@@ -41,51 +93,59 @@ struct CommandGateway: Sendable {
     }
 
     /// Caps, storage (once per idempotency key), the queue. With `announce`, the `accepted` reply
-    /// is sent here (a trade sent it before scoring).
-    private func enqueue(_ record: CommandRecord, session: some CommandReplies, id: MessageID?, announce: Bool, stored: Bool = false) async {
+    /// is sent here (a trade sent it before scoring), with `duplicate` when the command was sent
+    /// before. `stored`: the record is in PostgreSQL already (a trade, or a retry).
+    private func enqueue(_ record: CommandRecord, session: some CommandReplies, id: MessageID?, announce: Bool, stored: Bool = false, duplicate: Bool = false) async {
         let command = record.command
-        let token = record.tokenID
         guard command.amount <= limits.maxPerCommand else {
             let reason = "the amount \(Self.format(command.amount)) exceeds the limit of \(Self.format(limits.maxPerCommand)) per command"
+            let status = CommandStatus(commandID: record.id, state: .rejected, error: "over_limit", detail: reason)
+            if stored {
+                try? await store.update(status, logger: logger)
+            } else if !announce {
+                _ = try? await store.insert(record, state: .rejected, error: status.error, detail: reason, logger: logger)
+            }
             if announce {
                 session.refuse(ProtocolError(.overLimit, reason, id: id))
             } else {
-                let status = CommandStatus(commandID: record.id, state: .rejected, error: "over_limit", detail: reason)
-                if stored { try? await store.update(status, logger: logger) } else {
-                    _ = try? await store.insert(record, state: .rejected, error: status.error, detail: reason, logger: logger)
-                }
                 session.send(.commandStatus(id: nil, status))
             }
             return
         }
         do {
-            let (commandID, existing) = stored ? (record.id, nil) : try await store.insert(record, logger: logger)
-            if let existing {
-                session.send(.accepted(id: id, commandID: commandID, duplicate: true))
-                session.send(.commandStatus(id: nil, existing))
-                if !existing.state.isFinal { session.watch(commandID, router: router) }
-                return
+            var queued = record
+            var duplicate = duplicate
+            if !stored {
+                let (commandID, existing) = try await store.insert(record, logger: logger)
+                if let existing {
+                    // Sent again. Still queued and never signed, its first attempt may have stopped
+                    // short of the stream: it is queued again as it was stored (the script adds it
+                    // only if the stream does not hold it). A trade still unscored (amount 0) is
+                    // left to `trade`; anything further along is only reported.
+                    guard existing.state == .queued, let first = try await store.queuedRecord(commandID, logger: logger), first.command.amount > 0 else {
+                        replyDuplicate(existing, session: session, id: id)
+                        return
+                    }
+                    queued = first
+                    duplicate = true
+                }
             }
-            let day = Self.day()
-            let used = try await redis.send(RedisCommand("EVAL", [
-                RedisArgument(Self.dailyScript), "1", RedisArgument(layout.dailyUsageKey(tokenID: token, day: day)),
-                RedisArgument(command.amount), RedisArgument(limits.maxPerDay),
-            ]))
-            guard used.integer != -1 else {
-                let status = CommandStatus(commandID: commandID, state: .rejected, error: "over_daily_limit", detail: "this token's daily limit of \(Self.format(limits.maxPerDay)) would be exceeded")
+            let commandID = queued.id
+            // Before the stream: the executor's first status must not be missed.
+            session.watch(commandID, router: router)
+            if try await push(queued) == .overDailyLimit {
+                let reason = "this token's daily limit of \(Self.format(limits.maxPerDay)) would be exceeded"
+                let status = CommandStatus(commandID: commandID, state: .rejected, error: "over_daily_limit", detail: reason)
                 try await store.update(status, logger: logger)
                 if announce {
-                    session.refuse(ProtocolError(.overLimit, "this token's daily limit of \(Self.format(limits.maxPerDay)) would be exceeded", id: id))
+                    session.refuse(ProtocolError(.overLimit, reason, id: id))
                 } else {
                     session.send(.commandStatus(id: nil, status))
                 }
                 return
             }
-            session.watch(commandID, router: router)
-            let payload = try JSONEncoder().encode(CommandRecord(id: commandID, tokenID: token, command: command))
-            _ = try await redis.xadd(layout.commandStreamKey, fields: [("command", Array(payload))])
             if announce {
-                session.send(.accepted(id: id, commandID: commandID, duplicate: false))
+                session.send(.accepted(id: id, commandID: commandID, duplicate: duplicate))
                 session.send(.commandStatus(id: nil, CommandStatus(commandID: commandID, state: .queued)))
             }
         } catch {
@@ -93,6 +153,20 @@ struct CommandGateway: Sendable {
             session.refuse(ProtocolError(.unavailable, "the command could not be queued right now; retry with the same idempotency_key", id: id))
         }
     }
+
+    /// The answer to a command sent again that needs nothing more than being reported.
+    private func replyDuplicate(_ existing: CommandStatus, session: some CommandReplies, id: MessageID?) {
+        session.send(.accepted(id: id, commandID: existing.commandID, duplicate: true))
+        session.send(.commandStatus(id: nil, existing))
+        if !existing.state.isFinal { session.watch(existing.commandID, router: router) }
+    }
+
+    static let scoringDetail = "scoring the sentiment of recent tweets"
+    static let rescoringDetail = "scoring the sentiment of recent tweets again: the first scoring did not finish"
+
+    /// How long a trade may stay unscored before a retry presumes the server scoring it dead and
+    /// scores it again: longer than a scoring takes (Datura, then Chutes, each within the timeout).
+    var scoringLease: Duration { (scorer?.settings.timeout ?? .seconds(30)) * 2 + .seconds(5) }
 
     /// Scores the subnet's sentiment, then stakes or unstakes through the same checks as `stake`.
     /// Datura or Chutes failing rejects the trade with the reason; nothing is sent to the chain.
@@ -109,27 +183,14 @@ struct CommandGateway: Sendable {
             session.refuse(ProtocolError(.unavailable, "trading is not configured on this server (Datura and Chutes keys)", id: id))
             return
         }
-        do {
-            // A retried trade must not score (and trade) again.
-            if let existing = try await store.find(tokenID: token.id, idempotencyKey: idempotencyKey, logger: logger) {
-                session.send(.accepted(id: id, commandID: existing.commandID, duplicate: true))
-                session.send(.commandStatus(id: nil, existing))
-                if !existing.state.isFinal { session.watch(existing.commandID, router: router) }
-                return
-            }
-        } catch {
-            session.refuse(ProtocolError(.unavailable, "the trade could not be recorded right now; retry with the same idempotency_key", id: id))
-            return
-        }
         let commandID = givenID ?? Self.newID()
-        // Stored at once, so its status can be asked for while the sentiment is being scored.
+        // Stored at once, so its status can be asked for while the sentiment is being scored. A
+        // retried trade finds this row and does not score (and trade) again, unless it is stuck.
         let neutral = StakeCommand(action: .stake, netuid: netuid, hotkey: hotkey, amount: 0, idempotencyKey: idempotencyKey)
-        let scoring = "scoring the sentiment of recent tweets"
         do {
-            let (storedID, existing) = try await store.insert(CommandRecord(id: commandID, tokenID: token.id, command: neutral), detail: scoring, logger: logger)
+            let (_, existing) = try await store.insert(CommandRecord(id: commandID, tokenID: token.id, command: neutral), detail: Self.scoringDetail, logger: logger)
             if let existing {
-                session.send(.accepted(id: id, commandID: storedID, duplicate: true))
-                session.send(.commandStatus(id: nil, existing))
+                try await resumeTrade(existing, scorer: scorer, session: session, id: id)
                 return
             }
         } catch {
@@ -137,30 +198,99 @@ struct CommandGateway: Sendable {
             return
         }
         session.send(.accepted(id: id, commandID: commandID, duplicate: false))
-        session.send(.commandStatus(id: nil, CommandStatus(commandID: commandID, state: .queued, detail: scoring)))
+        session.send(.commandStatus(id: nil, CommandStatus(commandID: commandID, state: .queued, detail: Self.scoringDetail)))
+        await scoreAndQueue(CommandRecord(id: commandID, tokenID: token.id, command: neutral), scorer: scorer, session: session, id: id)
+    }
+
+    /// A trade sent again. Still queued and never signed, it goes on from where its first attempt
+    /// stopped: scored, it is queued as a retried stake is (if the stream does not hold it yet);
+    /// unscored for longer than a scoring takes (the server scoring it died), it is scored again,
+    /// by exactly one retry. Otherwise the retry is told where the trade is.
+    private func resumeTrade(_ existing: CommandStatus, scorer: SentimentScorer, session: some CommandReplies, id: MessageID?) async throws(StoreError) {
+        guard existing.state == .queued, let first = try await store.queuedRecord(existing.commandID, logger: logger) else {
+            replyDuplicate(existing, session: session, id: id)
+            return
+        }
+        if first.command.amount > 0 {
+            await enqueue(first, session: session, id: id, announce: true, stored: true, duplicate: true)
+            return
+        }
+        guard try await store.claimScoring(first.id, idleSeconds: Self.seconds(scoringLease), detail: Self.rescoringDetail, logger: logger) else {
+            // Being scored right now, or only just stopped: the client hears how it ends, or retries later.
+            replyDuplicate(existing, session: session, id: id)
+            return
+        }
+        logger.notice("scoring a trade again: its first scoring did not finish", metadata: ["command": "\(first.id)"])
+        session.send(.accepted(id: id, commandID: first.id, duplicate: true))
+        session.send(.commandStatus(id: nil, CommandStatus(commandID: first.id, state: .queued, detail: Self.rescoringDetail)))
+        await scoreAndQueue(first, scorer: scorer, session: session, id: id)
+    }
+
+    /// Scores a stored, unscored trade (`neutral`: its netuid, hotkey and key, amount 0) and queues
+    /// what the score says. The stored row takes one score only: when two servers score the same
+    /// trade, the second one queues what the first decided.
+    private func scoreAndQueue(_ neutral: CommandRecord, scorer: SentimentScorer, session: some CommandReplies, id: MessageID?) async {
+        let commandID = neutral.id
+        let netuid = neutral.command.netuid
         let score: Int
         let tweets: Int
         do {
             (score, tweets) = try await scorer.score(netuid: netuid)
         } catch {
-            let status = CommandStatus(commandID: commandID, state: .rejected, error: error.code, detail: error.description)
-            try? await store.update(status, logger: logger)
-            session.send(.commandStatus(id: nil, status))
+            await finishScoring(CommandStatus(commandID: commandID, state: .rejected, error: error.code, detail: error.description), session: session)
             return
         }
         guard score != 0 else {
             let detail = tweets == 0 ? "no recent tweets about subnet \(netuid): nothing to trade" : "sentiment 0 from \(tweets) tweets: nothing to stake or unstake"
-            let status = CommandStatus(commandID: commandID, state: .skipped, detail: detail)
-            try? await store.update(status, logger: logger)
-            session.send(.commandStatus(id: nil, status))
+            await finishScoring(CommandStatus(commandID: commandID, state: .skipped, detail: detail), session: session)
             return
         }
-        let command = StakeCommand(action: score > 0 ? .stake : .unstake, netuid: netuid, hotkey: hotkey,
-                                   amount: Self.unitsPerPoint * UInt64(abs(score)), idempotencyKey: idempotencyKey)
-        session.send(.commandStatus(id: nil, CommandStatus(commandID: commandID, state: .queued,
-                                                           detail: "sentiment \(score) from \(tweets) tweets: \(command.action.rawValue) \(Self.format(command.amount))")))
-        try? await store.setCommand(commandID, command, logger: logger)
-        await enqueue(CommandRecord(id: commandID, tokenID: token.id, command: command), session: session, id: id, announce: false, stored: true)
+        let command = StakeCommand(action: score > 0 ? .stake : .unstake, netuid: netuid, hotkey: neutral.command.hotkey,
+                                   amount: Self.unitsPerPoint * UInt64(abs(score)), idempotencyKey: neutral.command.idempotencyKey)
+        let decided: Bool
+        do {
+            decided = try await store.setCommand(commandID, command, logger: logger)
+        } catch {
+            // Nothing is queued: the trade stays unscored, and a retry scores it again once its
+            // scoring lease is over.
+            logger.error("could not record a trade's score", metadata: ["command": "\(commandID)", "error": "\(error)"])
+            session.refuse(ProtocolError(.unavailable, "the trade's score could not be recorded right now; retry with the same idempotency_key", id: id))
+            return
+        }
+        if decided {
+            session.send(.commandStatus(id: nil, CommandStatus(commandID: commandID, state: .queued,
+                                                               detail: "sentiment \(score) from \(tweets) tweets: \(command.action.rawValue) \(Self.format(command.amount))")))
+            await enqueue(CommandRecord(id: commandID, tokenID: neutral.tokenID, command: command), session: session, id: id, announce: false, stored: true)
+            return
+        }
+        // Another server's scoring decided first: what it decided is queued (once: the script
+        // skips a command the stream holds), or, if it ended the trade, reported.
+        if let first = try? await store.queuedRecord(commandID, logger: logger), first.command.amount > 0 {
+            await enqueue(first, session: session, id: id, announce: false, stored: true)
+        } else {
+            await sendCurrentStatus(commandID, session: session)
+        }
+    }
+
+    /// Stores a scoring's end without a stake (`rejected`, `skipped`) unless another scoring
+    /// decided first, and reports what the trade became.
+    private func finishScoring(_ status: CommandStatus, session: some CommandReplies) async {
+        do {
+            if try await store.finishScoring(status, logger: logger) {
+                session.send(.commandStatus(id: nil, status))
+            } else {
+                await sendCurrentStatus(status.commandID, session: session)
+            }
+        } catch {
+            logger.error("could not record the end of a trade's scoring", metadata: ["command": "\(status.commandID)", "error": "\(error)"])
+            session.send(.commandStatus(id: nil, status))
+        }
+    }
+
+    private func sendCurrentStatus(_ commandID: String, session: some CommandReplies) async {
+        guard let status = try? await store.status(commandID, logger: logger) else { return }
+        session.send(.commandStatus(id: nil, status))
+        if !status.state.isFinal { session.watch(commandID, router: router) }
     }
 
     static func newID() -> String {
@@ -178,6 +308,11 @@ struct CommandGateway: Sendable {
         } catch {
             session.refuse(ProtocolError(.unavailable, "command status cannot be read right now; retry shortly", id: id))
         }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     static func day() -> String {

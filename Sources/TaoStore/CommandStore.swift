@@ -75,15 +75,81 @@ public struct CommandStore: Sendable {
         }
     }
 
-    /// Sets what a command does once it is known (a trade's direction and amount, after scoring).
-    public func setCommand(_ id: String, _ command: StakeCommand, logger: Logger) async throws(StoreError) {
+    /// Sets what a trade does once its sentiment is scored. Only a trade still unscored (queued,
+    /// amount 0) takes it: when two servers score the same trade (a retry took over one presumed
+    /// dead), the first to finish decides, and false tells the other.
+    @discardableResult
+    public func setCommand(_ id: String, _ command: StakeCommand, logger: Logger) async throws(StoreError) -> Bool {
         do {
-            try await database.client.query("""
+            let rows = try await database.client.query("""
                 UPDATE commands SET action = \(command.action.rawValue), amount = \(String(command.amount))::NUMERIC,
-                    limit_price = \(command.limitPrice.map(String.init))::NUMERIC, updated_at = now() WHERE id = \(id)
+                    limit_price = \(command.limitPrice.map(String.init))::NUMERIC, updated_at = now()
+                WHERE id = \(id) AND state = 'queued' AND amount = 0 AND extrinsic IS NULL
+                RETURNING id
                 """, logger: logger)
+            for try await _ in rows.decode(String.self) { return true }
+            return false
         } catch {
             throw .query("could not update the command: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// Ends a trade's scoring without a stake (`rejected` or `skipped`), if it is still unscored;
+    /// false when another server's scoring decided first.
+    public func finishScoring(_ status: CommandStatus, logger: Logger) async throws(StoreError) -> Bool {
+        do {
+            let rows = try await database.client.query("""
+                UPDATE commands SET state = \(status.state.rawValue), error = \(status.error), detail = \(status.detail), updated_at = now()
+                WHERE id = \(status.commandID) AND state = 'queued' AND amount = 0 AND extrinsic IS NULL
+                RETURNING id
+                """, logger: logger)
+            for try await _ in rows.decode(String.self) { return true }
+            return false
+        } catch {
+            throw .query("could not update the command: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// Takes over the scoring of a trade left unscored for `idleSeconds` (the server scoring it
+    /// died): true for exactly one caller, which scores it again; the row's `updated_at` is
+    /// renewed, so other retries wait as long again.
+    public func claimScoring(_ id: String, idleSeconds: Double, detail: String, logger: Logger) async throws(StoreError) -> Bool {
+        do {
+            let rows = try await database.client.query("""
+                UPDATE commands SET detail = \(detail), updated_at = now()
+                WHERE id = \(id) AND state = 'queued' AND amount = 0 AND extrinsic IS NULL
+                    AND updated_at < now() - make_interval(secs => \(idleSeconds))
+                RETURNING id
+                """, logger: logger)
+            for try await _ in rows.decode(String.self) { return true }
+            return false
+        } catch {
+            throw .query("could not update the command: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// The command as it travels on the stream, while it is still `queued` and was never signed;
+    /// nil once the executor (or a refusal) moved it on. A retry uses it to queue the command again
+    /// when its first attempt stopped before the stream.
+    public func queuedRecord(_ id: String, logger: Logger) async throws(StoreError) -> CommandRecord? {
+        do {
+            let rows = try await database.client.query("""
+                SELECT token_id, idempotency_key, action, netuid, hotkey, amount::TEXT, limit_price::TEXT FROM commands
+                WHERE id = \(id) AND state = 'queued' AND extrinsic IS NULL
+                """, logger: logger)
+            for try await (token, key, actionText, storedNetuid, hotkey, amountText, limitText) in rows.decode((String, String, String, Int32, String, String, String?).self) {
+                guard let action = StakeCommand.Action(rawValue: actionText), let netuid = UInt16(exactly: storedNetuid), let amount = UInt64(amountText) else {
+                    throw StoreError.query("the stored command \(id) cannot be read back (\(actionText), netuid \(storedNetuid), amount \(amountText))")
+                }
+                let command = StakeCommand(action: action, netuid: netuid, hotkey: hotkey, amount: amount,
+                                           limitPrice: limitText.flatMap { UInt64($0) }, idempotencyKey: key)
+                return CommandRecord(id: id, tokenID: token, command: command)
+            }
+            return nil
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .query("could not read the command: \(String(reflecting: error).prefix(300))")
         }
     }
 
