@@ -104,6 +104,12 @@ struct LegacyDividendsController: Sendable {
         }
         let key = idempotencyKey.map { String($0.prefix(64)) } ?? "rest-" + CommandGateway.newID()
         if let existing = try? await commands.store.find(tokenID: token.id, idempotencyKey: key, logger: commands.logger) {
+            if !existing.state.isFinal {
+                // A retry resumes a trade whose first attempt stopped short (see CommandGateway.trade).
+                Task {
+                    await commands.trade(netuid: netuid, hotkey: hotkey, idempotencyKey: key, token: token, session: DetachedReplies(), id: nil)
+                }
+            }
             return .success(["command_id": existing.commandID, "status": "/api/v1/commands/\(existing.commandID)", "duplicate": "true"])
         }
         let commandID = CommandGateway.newID()

@@ -29,6 +29,11 @@ struct RunCommand: AsyncParsableCommand {
         let serverMetrics = ServerMetrics()
         let watcher = try WatcherServices(source: source, networkFlag: network, redis: redis, database: database, layout: settings.layout,
                                           metrics: WatcherMetrics(registry: serverMetrics.registry), serveHTTP: false, logger: logger)
+        if try source.boolean("TAOSTREAM_COMMANDS", default: false), NetworkPreset(watcher.network) != .devnet {
+            // The one process that faces the internet would hold the coldkey: fine on a laptop,
+            // not where strangers connect.
+            logger.warning("taostream run loads the coldkey in the process that serves clients; in production run `taostream watch` (with the wallet) and `taostream serve` (without it) as separate processes")
+        }
         let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger, metrics: serverMetrics,
                                   commands: commands.store, commandLimits: commands.limits, sentiment: commands.sentiment)
         let group = ServiceGroup(configuration: .init(
