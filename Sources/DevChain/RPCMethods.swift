@@ -68,7 +68,7 @@ struct RPCMethods {
             chain.metadataServed.add(1, ordering: .relaxed)
             return chain.metadataV14.hexJSON
         case "state_call":
-            return try stateCall(params)
+            return try await stateCall(params)
         case "state_getStorage", "state_getStorageAt":
             let key = try params.requiredBytes(0)
             let hash = try params.bytes(1)
@@ -157,6 +157,25 @@ struct RPCMethods {
     }
 
     /// A runtime API answer encoded as the metadata says the method's output is.
+    /// A `StakeInfo` from the stake maps at the best block.
+    func stakeInfo(hotkey: [UInt8], coldkey: [UInt8], netuid: UInt16) async throws(RPCError) -> DynamicValue {
+        let alpha = (try? await chain.value("SubtensorModule", "Alpha", [.bytes(hotkey), .bytes(coldkey), .unsigned(UInt128(netuid))]))?.unsignedValue ?? 0
+        let registered = try? await chain.value("SubtensorModule", "Uids", [.unsigned(UInt128(netuid)), .bytes(hotkey)])
+        return .composite([
+            ("hotkey", .bytes(hotkey)), ("coldkey", .bytes(coldkey)), ("netuid", .unsigned(UInt128(netuid))),
+            ("stake", .unsigned(alpha >> 64)), ("locked", .unsigned(0)), ("emission", .unsigned(0)), ("tao_emission", .unsigned(0)),
+            ("drain", .unsigned(0)), ("is_registered", .bool(registered != nil)),
+        ])
+    }
+
+    static func accountBytes(_ value: DynamicValue) -> [UInt8]? {
+        switch value {
+        case .bytes(let bytes) where bytes.count == 32: bytes
+        case .string(let address): try? AccountID(ss58: address).bytes
+        default: nil
+        }
+    }
+
     func runtimeAPIResult(_ api: String, _ method: String, _ value: DynamicValue) throws(RPCError) -> JSONValue {
         let metadata = chain.metadata
         guard let output = metadata.apis.first(where: { $0.name == api })?.methods.first(where: { $0.name == method })?.output,
@@ -165,7 +184,7 @@ struct RPCMethods {
         return bytes.hexJSON
     }
 
-    func stateCall(_ params: RPCParameters) throws(RPCError) -> JSONValue {
+    func stateCall(_ params: RPCParameters) async throws(RPCError) -> JSONValue {
         guard let method = params.string(0) else { throw .invalidParams("parameter 1 must be the runtime API method") }
         let data = try params.bytes(1) ?? []
         var encoder = ScaleEncoder()
@@ -186,6 +205,34 @@ struct RPCMethods {
         case "SwapRuntimeApi_current_alpha_price":
             // The DevChain has no AMM: one alpha always costs one TAO (10^9 rao), as staking moves it.
             return try runtimeAPIResult("SwapRuntimeApi", "current_alpha_price", .unsigned(1_000_000_000))
+        case "TransactionPaymentApi_query_info":
+            // The flat fee every extrinsic pays here (the tip comes on top, as on a real chain).
+            let info = DynamicValue.composite([
+                ("weight", .composite([("ref_time", .unsigned(200_000_000)), ("proof_size", .unsigned(4_000))])),
+                ("class", .variant(name: "Normal", index: 0, fields: .tuple([]))),
+                ("partial_fee", .unsigned(UInt128(chain.configuration.transactionFee))),
+            ])
+            return try runtimeAPIResult("TransactionPaymentApi", "query_info", info)
+        case "StakeInfoRuntimeApi_get_stake_info_for_hotkey_coldkey_netuid":
+            // (hotkey: AccountId, coldkey: AccountId, netuid: u16)
+            guard data.count == 66 else { throw .invalidParams("get_stake_info_for_hotkey_coldkey_netuid takes a hotkey, a coldkey and a netuid (66 bytes)") }
+            let netuid = UInt16(data[64]) | UInt16(data[65]) << 8
+            let info = try await stakeInfo(hotkey: Array(data[0..<32]), coldkey: Array(data[32..<64]), netuid: netuid)
+            return try runtimeAPIResult("StakeInfoRuntimeApi", "get_stake_info_for_hotkey_coldkey_netuid", .variant(name: "Some", index: 1, fields: .tuple([info])))
+        case "StakeInfoRuntimeApi_get_stake_info_for_coldkey":
+            guard data.count == 32 else { throw .invalidParams("get_stake_info_for_coldkey takes a coldkey (32 bytes)") }
+            var infos: [DynamicValue] = []
+            let staked = (try? await chain.value("SubtensorModule", "StakingHotkeys", [.bytes(data)])).flatMap { value -> [DynamicValue]? in
+                if case .sequence(let hotkeys) = value { hotkeys } else { nil }
+            } ?? []
+            for hotkey in staked {
+                guard let bytes = Self.accountBytes(hotkey) else { continue }
+                for netuid in 0...UInt16(chain.configuration.subnets) {
+                    let info = try await stakeInfo(hotkey: bytes, coldkey: data, netuid: netuid)
+                    if info[field: "stake"]?.unsignedValue != 0 { infos.append(info) }
+                }
+            }
+            return try runtimeAPIResult("StakeInfoRuntimeApi", "get_stake_info_for_coldkey", .sequence(infos))
         default:
             throw RPCError(code: 4003, message: "Client error: Execution failed: Other: Exported method \(method) is not found", data: nil)
         }

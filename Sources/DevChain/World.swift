@@ -12,6 +12,12 @@ struct World: Sendable {
         Blake2b.hash256(Array("taostream-devchain-hotkey".utf8) + configuration.seed.scaleEncoded + netuid.scaleEncoded + uid.scaleEncoded)
     }
 
+    /// The coldkey that owns validator `uid` on `netuid` and holds its self-stake: derived like
+    /// the hotkey, never used to sign.
+    func coldkey(netuid: UInt16, uid: UInt16) -> [UInt8] {
+        Blake2b.hash256(Array("taostream-devchain-coldkey".utf8) + configuration.seed.scaleEncoded + netuid.scaleEncoded + uid.scaleEncoded)
+    }
+
     var netuids: [UInt16] { (0...UInt16(configuration.subnets)).map { $0 } }
 
     func genesis(devAccounts: [[UInt8]]) throws -> [StateKey: [UInt8]] {
@@ -27,11 +33,23 @@ struct World: Sendable {
             try codec.set(&state, "SubtensorModule", "SubnetworkN", [key], .unsigned(UInt128(configuration.validatorsPerSubnet)))
             try codec.set(&state, "SubtensorModule", "LastMechansimStepBlock", [key], .unsigned(0))
             try codec.set(&state, "SubtensorModule", "BlocksSinceLastStep", [key], .unsigned(0))
+            // Each validator's owner has staked to it: alpha per (hotkey, coldkey, subnet) as a
+            // U64F64, the hotkey's total, the TAO the subnet holds.
+            var random = DeterministicRandom(seed: configuration.seed, UInt64(netuid), UInt64.max)
+            var subnetTAO: UInt128 = 0
             for uid in 0..<UInt16(configuration.validatorsPerSubnet) {
                 let hotkey = self.hotkey(netuid: netuid, uid: uid)
+                let owner = coldkey(netuid: netuid, uid: uid)
                 try codec.set(&state, "SubtensorModule", "Keys", [key, .unsigned(UInt128(uid))], .bytes(hotkey))
                 try codec.set(&state, "SubtensorModule", "Uids", [key, .bytes(hotkey)], .unsigned(UInt128(uid)))
+                let stake = UInt128(1_000 + random.next() % 99_000) * 1_000_000_000
+                try codec.set(&state, "SubtensorModule", "Owner", [.bytes(hotkey)], .bytes(owner))
+                try codec.set(&state, "SubtensorModule", "Alpha", [.bytes(hotkey), .bytes(owner), key], .unsigned(stake << 64))
+                try codec.set(&state, "SubtensorModule", "TotalHotkeyAlpha", [.bytes(hotkey), key], .unsigned(stake))
+                try codec.set(&state, "SubtensorModule", "StakingHotkeys", [.bytes(owner)], .sequence([.bytes(hotkey)]))
+                subnetTAO += stake
             }
+            try codec.set(&state, "SubtensorModule", "SubnetTAO", [key], .unsigned(subnetTAO))
             if netuid > 0 { try runEpoch(netuid: netuid, block: 0, state: &state) }
         }
         return state

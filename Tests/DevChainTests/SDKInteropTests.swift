@@ -12,13 +12,13 @@ import Testing
 /// The official SDK (bittensor 11.3) against a running DevChain: it connects, reads, and stakes.
 @Suite("The Bittensor SDK against the DevChain", .timeLimit(.minutes(2)))
 struct SDKInteropTests {
-    func runSDK(port: Int, netuid: Int) throws -> [String: Any] {
+    func runSDK(port: Int, netuid: Int, _ extra: [String] = []) throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ReferenceOracle.python)
         guard FileManager.default.isExecutableFile(atPath: ReferenceOracle.python) else {
             throw ReferenceOracle.Unavailable(description: "the reference SDK is not installed; run `bash scripts/setup-python.sh`")
         }
-        process.arguments = [ReferenceOracle.repositoryRoot.appendingPathComponent("Tests/Oracle/devchain_sdk.py").path, "\(port)", "\(netuid)"]
+        process.arguments = [ReferenceOracle.repositoryRoot.appendingPathComponent("Tests/Oracle/devchain_sdk.py").path, "\(port)", "\(netuid)"] + extra
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -31,6 +31,56 @@ struct SDKInteropTests {
             throw ReferenceOracle.Unavailable(description: "the SDK script failed: \(String(decoding: stderr.suffix(3000), as: UTF8.self))")
         }
         return object
+    }
+
+    /// The genesis world has stake: each validator's owner staked to it. The SDK's runtime-API
+    /// calls (decoded by the SDK through the metadata's API types) see it as the stake maps say.
+    @Test func theSDKReadsGenesisStakeThroughTheStakeInfoAPI() async throws {
+        let fixture = try await DevChainFixture.start { configuration in
+            configuration.subnets = 2
+            configuration.validatorsPerSubnet = 4
+        }
+        defer { Task { await fixture.stop() } }
+        let chain = fixture.chain
+        guard case .string(let hotkey)? = try await chain.value("SubtensorModule", "Keys", [.unsigned(2), .unsigned(1)]),
+              case .string(let owner)? = try await chain.value("SubtensorModule", "Owner", [.string(hotkey)]) else {
+            Issue.record("validator 1 of subnet 2 has no hotkey or owner")
+            return
+        }
+        let alpha = try #require(try await chain.value("SubtensorModule", "Alpha", [.string(hotkey), .string(owner), .unsigned(2)])?.unsignedValue) >> 64
+        #expect(alpha >= 1_000_000_000_000, "at least 1 000 TAO of self-stake")
+        #expect(try await chain.value("SubtensorModule", "TotalHotkeyAlpha", [.string(hotkey), .unsigned(2)])?.unsignedValue == alpha)
+        var subnetTotal: UInt128 = 0
+        for uid in 0..<4 {
+            guard case .string(let validator)? = try await chain.value("SubtensorModule", "Keys", [.unsigned(2), .unsigned(UInt128(uid))]) else { continue }
+            subnetTotal += try await chain.value("SubtensorModule", "TotalHotkeyAlpha", [.string(validator), .unsigned(2)])?.unsignedValue ?? 0
+        }
+        #expect(try await chain.value("SubtensorModule", "SubnetTAO", [.unsigned(2)])?.unsignedValue == subnetTotal)
+
+        let seen = try runSDK(port: fixture.port, netuid: 2, ["stake-info", hotkey, owner])
+        let one = try #require(seen["one"] as? [String: Any], "\(seen)")
+        #expect(one["hotkey"] as? String == hotkey && one["coldkey"] as? String == owner, "\(one)")
+        #expect((one["stake"] as? NSNumber)?.stringValue == String(alpha), "\(one)")
+        #expect(one["is_registered"] as? Bool == true)
+        let every = try #require(seen["every"] as? [[String: Any]], "\(seen)")
+        #expect(every.count == 1 && (every.first?["netuid"] as? Int) == 2, "\(every)")
+    }
+
+    /// A fee estimate (what wallets show before signing) is the fee the chain then charges.
+    @Test func queryInfoEstimatesTheFeeTheChainCharges() async throws {
+        let fixture = try await DevChainFixture.start()
+        defer { Task { await fixture.stop() } }
+        let rpc = try await fixture.connect()
+        let answer = try await rpc.call("state_call", ["TransactionPaymentApi_query_info", "0x00000000", .null])
+        let metadata = fixture.chain.metadata
+        let method = try #require(metadata.apis.first { $0.name == "TransactionPaymentApi" }?.methods.first { $0.name == "query_info" })
+        let info = try DynamicValueDecoder(registry: metadata.registry).decode(try Hex.decode(try #require(answer.string)), as: method.output)
+        #expect(info[field: "partial_fee"]?.unsignedValue == UInt128(fixture.chain.configuration.transactionFee))
+        guard case .variant("Normal", _, _)? = info[field: "class"] else {
+            Issue.record("dispatch class \(String(describing: info[field: "class"]))")
+            return
+        }
+        await rpc.close()
     }
 
     @Test func theSDKReadsDividendsAndStakes() async throws {

@@ -15,6 +15,18 @@ def main():
     read_only = len(sys.argv) > 3 and sys.argv[3] == "read"
     out = {}
     subtensor = bt.Subtensor(f"ws://127.0.0.1:{port}")
+    if len(sys.argv) > 5 and sys.argv[3] == "stake-info":
+        hotkey, coldkey = sys.argv[4], sys.argv[5]
+        substrate = subtensor._client._substrate
+        try:
+            one = subtensor._call(substrate.runtime_call("StakeInfoRuntimeApi", "get_stake_info_for_hotkey_coldkey_netuid", [hotkey, coldkey, netuid]))
+            every = subtensor._call(substrate.runtime_call("StakeInfoRuntimeApi", "get_stake_info_for_coldkey", [coldkey]))
+            out["one"] = json.loads(json.dumps(one, default=str))
+            out["every"] = json.loads(json.dumps(every, default=str))
+        finally:
+            subtensor.close()
+            json.dump(out, sys.stdout)
+        return
     try:
         block = subtensor.block
         out["block"] = block
