@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Drives the reference browser client in a real headless Chromium.
-Usage: browser.py URL TOKEN NETUID SCREENSHOT. Prints a line per step: the snapshot fills the
-table, then an update arriving from the chain (an epoch on NETUID) is highlighted without reload,
-then a bad token is explained.
+Usage: browser.py URL TOKEN NETUID HOTKEY SCREENSHOT. Prints a line per step:
+  snapshot-ok N          the snapshot filled the table
+  update-ok highlighted  an update from the chain (an epoch on NETUID) was highlighted without reload
+  restart-server         then waits for a line on stdin: the test restarts the server meanwhile
+  resumed-ok TEXT        the page reconnected by itself, said the missed updates were replayed, and
+                         shows updates again
+  command-ok TEXT        a stake of 0.1 TAO on HOTKEY sent from the command form reached finality
+  bad-token-ok TEXT      a bad token is explained, with no endless retrying
 """
 import sys
 import time
@@ -25,8 +30,12 @@ def wait(predicate, timeout=20.0, what="condition"):
     raise TimeoutError(f"timed out waiting for {what}")
 
 
+def newest_block(driver):
+    return max(int(cell.text) for cell in driver.find_elements(By.CSS_SELECTOR, "#dividends tbody tr td:nth-child(5)"))
+
+
 def main():
-    url, token, netuid, screenshot = sys.argv[1:5]
+    url, token, netuid, hotkey, screenshot = sys.argv[1:6]
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]:
@@ -43,6 +52,28 @@ def main():
         changed = wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#dividends tr.changed"), timeout=60, what="a highlighted update")
         print(f"update-ok highlighted={len(changed)}", flush=True)
         driver.save_screenshot(screenshot)
+
+        # The server goes away (a deploy) and comes back: the page resumes from its last offset.
+        before = newest_block(driver)
+        print("restart-server", flush=True)
+        sys.stdin.readline()
+        wait(lambda: driver.find_element(By.ID, "connection").text != "live", timeout=30, what="the page to notice the restart")
+        wait(lambda: driver.find_element(By.ID, "connection").text == "live", timeout=60, what="the page to reconnect")
+        sync = wait(lambda: driver.find_element(By.ID, "sync").text, timeout=30, what="the reconnect to be explained")
+        wait(lambda: newest_block(driver) > before, timeout=60, what="updates after the reconnect")
+        print(f"resumed-ok {sync}", flush=True)
+
+        # A command from the form, followed to finality in the list.
+        wait(lambda: driver.find_element(By.ID, "trading").is_displayed(), what="the command form (trade scope)")
+        driver.find_element(By.ID, "command-netuid").send_keys(netuid)
+        driver.find_element(By.ID, "command-hotkey").send_keys(hotkey)
+        driver.find_element(By.ID, "amount").send_keys("0.1")
+        driver.find_element(By.CSS_SELECTOR, "#command-form button").click()
+        done = wait(lambda: next((item.text for item in driver.find_elements(By.CSS_SELECTOR, "#commands li")
+                                  if "finalized" in item.text or "failed" in item.text or "rejected" in item.text), None),
+                    timeout=60, what="the command to finish")
+        print(f"command-ok {done}", flush=True)
+
         # A bad token: a clear message, no endless retrying.
         driver.get(url)
         driver.find_element(By.ID, "token").send_keys("tst_000000000000_not-a-real-token")

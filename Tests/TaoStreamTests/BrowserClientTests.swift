@@ -1,50 +1,85 @@
 import Foundation
+import SubstrateCore
+import SubstrateKeys
 import TestHarness
 import Testing
 
 /// The reference browser client in a real headless Chromium (Debian's chromium and
-/// chromium-driver, driven by selenium) against `taostream run` following a DevChain: the table
-/// fills from the snapshot, an update from the chain appears without reload, and a bad token gets
-/// a clear message. The screenshot is kept in test-artifacts/ (not committed).
-@Suite("The reference browser client in Chromium", .timeLimit(.minutes(3)))
+/// chromium-driver, driven by selenium) against a DevChain, a watcher and a server as separate
+/// processes: the table fills from the snapshot, an update from the chain appears without reload,
+/// the page resumes by itself across a server restart, a stake sent from its form is followed to
+/// finality, and a bad token gets a clear message. The screenshot is kept in test-artifacts/ (not
+/// committed).
+@Suite("The reference browser client in Chromium", .timeLimit(.minutes(4)))
 struct BrowserClientTests {
-    @Test func theTableFillsUpdatesLiveAndABadTokenIsExplained() async throws {
-        let redis = try await RedisServer.start()
-        defer { Task { await redis.shutdown() } }
-        let databaseURL = try await PostgresServer.shared().createDatabase("browser")
-        let httpPort = Network.freePort()
-        let cache = try TemporaryDirectory.make("browser-cache")
+    @Test func theTableFillsUpdatesLiveResumesAcrossARestartAndTrades() async throws {
         let root = ReferenceOracle.repositoryRoot
-        let environment = [
-            "TAOSTREAM_REDIS_URL": redis.url, "TAOSTREAM_DATABASE_URL": databaseURL, "TAOSTREAM_HTTP_PORT": "\(httpPort)",
-            "TAOSTREAM_NETWORK": "devnet", "TAOSTREAM_DEVNET_PORT": "\(Network.freePort())", "TAOSTREAM_DEVNET_BLOCK_MS": "300",
-            "TAOSTREAM_METADATA_CACHE": cache, "TAOSTREAM_LOG_LEVEL": "warning",
+        let wallets = try TemporaryDirectory.make("browser-wallets")
+        let alice = try Keypair(uri: "//Alice")
+        try Wallet(name: "alice", root: wallets).writeColdkey(alice, ss58Address: SS58Address(publicKey: alice.publicKey).description, password: nil)
+        let system = try await OperatorSystem.start("browser", blockMilliseconds: 300, settings: [
+            "TAOSTREAM_COMMANDS": "true", "TAOSTREAM_WALLET_PATH": wallets, "TAOSTREAM_WALLET_NAME": "alice",
             "TAOSTREAM_WEB_CLIENT_DIR": root.appendingPathComponent("web-client-spec/client").path,
-        ]
-        let created = try await TaoStreamBinary.run(["token", "create", "--label", "browser"], environment: environment)
-        let token = try #require(created.output.split(separator: "\n").first { $0.hasPrefix("tst_") }.map(String.init))
-        let process = try ChildProcess.spawn(try TaoStreamBinary.path, ["run"], environment: TaoStreamBinary.cleanEnvironment.merging(environment) { $1 }, logFile: cache + "/run.log")
-        defer { Task { await process.stop() } }
-        try await Network.waitUntilListening(port: httpPort, what: "taostream run")
+        ])
+        defer { Task { await system.stop() } }
+        let token = try await system.token(scopes: "read,trade")
+        let httpPort = Network.freePort()
+        let watcher = try await system.spawn(["watch"], log: "watch.log")
+        defer { Task { await watcher.stop() } }
+        let server = Locked(try await system.spawn(["serve"], log: "serve-1.log", httpPort: httpPort))
+        defer { Task { await server.value.stop() } }
 
         let artifacts = root.appendingPathComponent("test-artifacts")
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         let browser = Process()
         browser.executableURL = URL(fileURLWithPath: ReferenceOracle.python)
+        // //Bob's key is a valid hotkey to stake to on the devnet.
         browser.arguments = [root.appendingPathComponent("Tests/Oracle/browser.py").path, "http://127.0.0.1:\(httpPort)/", token, "1",
-                             artifacts.appendingPathComponent("browser-client.png").path]
+                             "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty", artifacts.appendingPathComponent("browser-client.png").path]
         let output = Pipe()
+        let input = Pipe()
         let errors = Pipe()
         browser.standardOutput = output
+        browser.standardInput = input
         browser.standardError = errors
         try browser.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        var seen: [String] = []
+        for await line in Self.lines(output.fileHandleForReading) {
+            seen.append(line)
+            guard line == "restart-server" else { continue }
+            // A deploy: the server stops gracefully (its clients get 1001) and a new one starts.
+            await server.value.stop()
+            let next = try await system.spawn(["serve"], log: "serve-2.log", httpPort: httpPort)
+            server.withLock { $0 = next }
+            input.fileHandleForWriting.write(Data("go\n".utf8))
+        }
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         browser.waitUntilExit()
-        let seen = text.split(separator: "\n").map(String.init)
-        #expect(browser.terminationStatus == 0, "\(seen) \(stderr.suffix(1500))")
+        #expect(browser.terminationStatus == 0, "\(seen) \(stderr.suffix(1500)) \(system.log("watch.log").suffix(800))")
         #expect(seen.contains { $0.hasPrefix("snapshot-ok") && $0 != "snapshot-ok 0" }, "\(seen)")
         #expect(seen.contains { $0.hasPrefix("update-ok highlighted=") && !$0.hasSuffix("=0") }, "\(seen)")
+        #expect(seen.contains { $0.hasPrefix("resumed-ok") && $0.contains("replayed") }, "\(seen)")
+        #expect(seen.contains { $0.hasPrefix("command-ok") && $0.contains("finalized") }, "\(seen)")
         #expect(seen.contains { $0.hasPrefix("bad-token-ok") && $0.contains("refused") }, "\(seen)")
+    }
+
+    /// Lines a child process writes, as they come (a blocking read on a thread of its own).
+    static func lines(_ handle: FileHandle) -> AsyncStream<String> {
+        AsyncStream { continuation in
+            Thread.detachNewThread {
+                var buffer = Data()
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    buffer.append(chunk)
+                    while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                        continuation.yield(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
+                        buffer.removeSubrange(buffer.startIndex...newline)
+                    }
+                }
+                if !buffer.isEmpty { continuation.yield(String(decoding: buffer, as: UTF8.self)) }
+                continuation.finish()
+            }
+        }
     }
 }

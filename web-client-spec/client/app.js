@@ -95,12 +95,16 @@ function handle(message) {
       break;
     }
     case "subscribed":
+      if (message.recovered === true) $("sync").textContent = "Reconnected: the updates missed meanwhile were replayed in order.";
+      if (message.recovered === false) $("sync").textContent = "Reconnected: what was missed could not be replayed, so this is a fresh snapshot.";
       if (message.recovered !== true) {
         for (const row of rows.values()) row.remove();
         rows.clear();
       }
       for (const entry of message.snapshot) upsert(entry, entry.amount, false);
-      if (message.offset) lastOffset = message.offset;
+      // A snapshot is exact at its offset. A replay's offset is where it will end: until its
+      // updates have arrived, a reconnect must ask again from where this client really is.
+      if (message.offset && message.recovered !== true) lastOffset = message.offset;
       break;
     case "update": {
       const change = message.change;
@@ -141,11 +145,17 @@ $("login-form").addEventListener("submit", (event) => {
   connect();
 });
 
+// crypto.randomUUID exists only in secure contexts (https, localhost); getRandomValues everywhere.
+function idempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 $("command-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const action = $("action").value;
   const command = { type: action, netuid: Number($("command-netuid").value), hotkey: $("command-hotkey").value.trim(),
-                    idempotency_key: crypto.randomUUID() };
+                    idempotency_key: idempotencyKey() };
   if (action !== "trade") command.amount = $("amount").value.trim();
   send(command);
 });
