@@ -8,9 +8,10 @@ struct ChangeLog: Sendable {
     let layout: RedisLayout
 
     enum Replay: Sendable {
-        /// Every change after the offset, in order (possibly none).
+        /// Every change after the offset, in order (possibly none); never cut short.
         case complete([DividendChange], end: StreamOffset?)
-        /// The log no longer reaches back to the offset, or never had it.
+        /// The log no longer reaches back to the offset, never had it, or holds more changes after
+        /// it than one replay may carry: a fresh snapshot is the answer.
         case tooOld
     }
 
@@ -33,39 +34,55 @@ struct ChangeLog: Sendable {
         return fields
     }
 
-    /// The changes after `offset`, if the log still holds all of them.
+    /// The changes after `offset`, if the log still holds all of them and there are at most `limit`.
+    ///
+    /// More than `limit` is `.tooOld` too: a replay cut at the limit but reported complete would
+    /// let the client go live past the changes left out, a silent gap. The log is checked before
+    /// the read and again after it, since entries trimmed between the check and the read would be
+    /// missing from it just as silently.
+    func changes(after offset: StreamOffset, limit: Int = 100_000) async throws(RedisError) -> Replay {
+        guard try await holdsEverything(after: offset) else { return .tooOld }
+        let bound = min(max(limit, 0), Int.max - 1)
+        // One more than the bound, to tell "exactly the bound" from "cut at the bound".
+        let entries = try await redis.xrange(layout.changeLogKey, from: "(" + offset.description, count: bound + 1)
+        guard entries.count <= bound else { return .tooOld }
+        guard try await holdsEverything(after: offset) else { return .tooOld }
+        let decoder = JSONDecoder()
+        var changes: [DividendChange] = []
+        changes.reserveCapacity(entries.count)
+        for entry in entries {
+            // Skipped like a malformed message on the live feed, so a replay matches what live clients got.
+            guard let bytes = entry.fields[RedisLayout.changeField], let change = try? decoder.decode(DividendChange.self, from: Data(bytes)) else { continue }
+            changes.append(change)
+        }
+        return .complete(changes, end: entries.last.flatMap { StreamOffset($0.id) } ?? offset)
+    }
+
+    /// Whether every change after `offset` is still in the log.
     ///
     /// Trimming removes the oldest entries, so nothing after `offset` is gone when `offset` is at or
     /// past the first entry still held, or when nothing was ever trimmed (`entries-added` equals
     /// the length) and no entry after it was deleted (`max-deleted-entry-id`).
-    func changes(after offset: StreamOffset, limit: Int = 100_000) async throws(RedisError) -> Replay {
+    private func holdsEverything(after offset: StreamOffset) async throws(RedisError) -> Bool {
         let reply: RESPValue
         do {
             reply = try await redis.send(RedisCommand("XINFO", "STREAM", RedisArgument(layout.changeLogKey)))
         } catch .server(let message) where message.contains("no such key") {
-            return .tooOld
+            return false
         }
         // After Redis lost its data the watcher put the state back without a log of how it got
         // there: nothing at or before that block can be replayed.
         let logFrom = try await redis.hget(layout.watcherKey, "log_from").flatMap { UInt64(String(decoding: $0, as: UTF8.self)) }
-        if let logFrom, offset.block <= logFrom { return .tooOld }
+        if let logFrom, offset.block <= logFrom { return false }
         let info = Self.fields(of: reply)
         let lastID = info["last-generated-id"]?.string.flatMap(StreamOffset.init)
         let maxDeleted = info["max-deleted-entry-id"]?.string.flatMap(StreamOffset.init) ?? StreamOffset(block: 0, sequence: 0)
         let firstHeld = info["recorded-first-entry-id"]?.string.flatMap(StreamOffset.init)
         let trimmed = (info["entries-added"]?.integer ?? 0) > (info["length"]?.integer ?? 0)
         // An offset ahead of the log comes from another log (Redis was reset): no replay can be right.
-        guard let lastID, offset <= lastID else { return .tooOld }
-        if maxDeleted > offset { return .tooOld }
-        if trimmed, firstHeld.map({ offset < $0 }) ?? true { return .tooOld }
-        let entries = try await redis.xrange(layout.changeLogKey, from: "(" + offset.description, count: limit)
-        let decoder = JSONDecoder()
-        var changes: [DividendChange] = []
-        changes.reserveCapacity(entries.count)
-        for entry in entries {
-            guard let bytes = entry.fields[RedisLayout.changeField], let change = try? decoder.decode(DividendChange.self, from: Data(bytes)) else { continue }
-            changes.append(change)
-        }
-        return .complete(changes, end: entries.last.flatMap { StreamOffset($0.id) } ?? offset)
+        guard let lastID, offset <= lastID else { return false }
+        if maxDeleted > offset { return false }
+        if trimmed, firstHeld.map({ offset < $0 }) ?? true { return false }
+        return true
     }
 }

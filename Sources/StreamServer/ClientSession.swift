@@ -12,7 +12,30 @@ import TaoStore
 /// replays the change log since the client's offset), and only then goes live, delivering the
 /// collected updates newer than what the snapshot or replay covered. That hand-over is what
 /// keeps "snapshot, then updates" free of gaps and duplicates.
+///
+/// Catching up is paced. A replay, and then the updates collected while it or a snapshot was being
+/// sent, are queued a page at a time, each page only once the writer has made room for it: a
+/// catch-up longer than the queue limit reaches a client that reads without tripping the
+/// slow-client policy. (Queued in one go, a replay over the limit closed a client with 4003 under
+/// `close` each time it reconnected, so it could never recover, and was conflated under `conflate`.)
+/// The subscription goes live under the lock that queues the last collected update, so no live
+/// update can overtake them.
+///
+/// What `recovered: true` promises: no gap. What follows is every change after `since` that the
+/// filter matches, in offset order, then the live updates; never a key's older value after a newer
+/// one. A client that keeps reading gets every one of those changes. A client that does not — no
+/// room for the next page within ``catchUpTimeout``, or more updates collected during the catch-up
+/// than the replay itself holds, so it reads slower than they arrive — is a slow client like any
+/// other: under `close` it is closed with 4003 (and recovers again with `since`); under `conflate`
+/// the rest is queued at once and conflated, so for a key that changed several times it may get
+/// only the newest change, still in offset order and ending at every key's latest value. When the
+/// change log cannot give the replay whole (trimmed past `since`, or longer than ``ChangeLog``
+/// reads at once), the answer is `recovered: false` with a fresh snapshot.
 final class ClientSession: Sendable {
+    /// How long a catch-up waits for the writer to make room for its next page before the client
+    /// counts as slow.
+    static let catchUpTimeout: Duration = .seconds(10)
+
     let id: UInt64
     let queue: OutboundQueue
     private let services: SessionServices
@@ -43,6 +66,9 @@ final class ClientSession: Sendable {
         var errors: ErrorBudget
         var onOverflow: (@Sendable () -> Void)?
     }
+
+    /// How a paced catch-up may go on.
+    private enum Pace { case ready, gone, slow }
 
     init(id: UInt64, services: SessionServices) {
         self.id = id
@@ -172,17 +198,15 @@ final class ClientSession: Sendable {
     /// Sends the snapshot or replay for a subscription that is collecting updates, then makes it live.
     private func start(_ name: String, id: MessageID?, filter: DividendFilter, since: StreamOffset?) async throws(RedisError) {
         if let since, case .complete(let changes, let end) = try await services.changeLog.changes(after: since) {
+            let wanted = filter
+            let replay = changes.filter { wanted.matches($0.key) }
             send(.subscribed(.init(id: id, subscription: name, filter: filter, snapshot: [], recovered: true, offset: end)))
-            for change in changes where filter.matches(change.key) {
-                let payload = (try? ChangeJSON.encode(change)) ?? []
-                enqueueUpdate(change, frame: FrameEncoder.update(payload: payload), received: .now)
-            }
-            activate(name, floor: end)
+            await catchUp(name, replaying: replay, floor: end)
             return
         }
         let snapshot = try await services.snapshots.read(filter)
         send(.subscribed(.init(id: id, subscription: name, filter: filter, snapshot: snapshot.entries, recovered: since == nil ? nil : false, offset: snapshot.offset)))
-        activate(name, floor: snapshot.offset)
+        await catchUp(name, replaying: [], floor: snapshot.offset)
     }
 
     /// Sends a fresh snapshot for every subscription: the server itself lost updates it cannot replay.
@@ -195,36 +219,117 @@ final class ClientSession: Sendable {
             do {
                 let snapshot = try await services.snapshots.read(filter)
                 send(.subscribed(.init(id: nil, subscription: name, filter: filter, snapshot: snapshot.entries, recovered: false, offset: snapshot.offset)))
-                activate(name, floor: snapshot.offset)
+                await catchUp(name, replaying: [], floor: snapshot.offset)
             } catch {
                 _ = reject(ProtocolError(.unavailable, "updates were lost and the snapshot cannot be read (\(error.description)); reconnect with `since` to recover"))
             }
         }
     }
 
-    private func activate(_ name: String, floor: StreamOffset?) {
-        let flush = state.withLock { state -> [Buffered] in
-            guard state.subscriptions[name] != nil else { return [] }
-            state.subscriptions[name]?.live = true
-            state.subscriptions[name]?.floor = floor
-            var ready: [Buffered] = []
+    // MARK: Catching up
+
+    /// Queues `replay`, then the updates collected for `name` that `floor` does not cover, a page
+    /// at a time, and makes the subscription live with the last page.
+    private func catchUp(_ name: String, replaying replay: [DividendChange], floor: StreamOffset?) async {
+        let page = max(1, queue.limit / 4)
+        // Collecting more live updates than the replay holds means the client reads slower than they arrive.
+        let lagLimit = max(queue.limit, replay.count)
+        var paced = true
+        var next = 0
+        while true {
+            if paced {
+                switch await pace(name, page: page, floor: floor, lagLimit: lagLimit) {
+                case .ready:
+                    break
+                case .gone:
+                    return
+                case .slow:
+                    guard queue.policy == .conflate else {
+                        slowClient()
+                        return
+                    }
+                    // Conflation takes over: the rest goes in at once, still in offset order.
+                    paced = false
+                }
+            }
+            if next < replay.count {
+                let end = paced ? min(next + page, replay.count) : replay.count
+                for change in replay[next..<end] {
+                    enqueueUpdate(change, frame: Self.frame(for: change), received: .now)
+                }
+                next = end
+            } else if flushCollected(name, floor: floor, upTo: paced ? page : Int.max) {
+                return
+            }
+        }
+    }
+
+    /// Waits until the queue has room for two pages, so a page queued then leaves a page of room
+    /// for the connection's other, live subscriptions.
+    private func pace(_ name: String, page: Int, floor: StreamOffset?, lagLimit: Int) async -> Pace {
+        switch await queue.waitForRoom(2 * page, timeout: Self.catchUpTimeout) {
+        case .closed:
+            return .gone
+        case .timedOut:
+            return .slow
+        case .available:
+            return collectedCount(name, floor: floor) > lagLimit ? .slow : .ready
+        }
+    }
+
+    /// Queues up to `count` of the updates collected for `name` that `floor` does not cover, in
+    /// the order they came (offset order). When none are left the subscription goes live, under the
+    /// same lock, so a live update cannot overtake them. True once live (or gone).
+    private func flushCollected(_ name: String, floor: StreamOffset?, upTo count: Int) -> Bool {
+        let (done, results) = state.withLock { state -> (Bool, [OutboundQueue.PushResult]) in
+            guard state.subscriptions[name] != nil else { return (true, []) }
+            var results: [OutboundQueue.PushResult] = []
+            var more = false
             for index in state.buffer.indices where state.buffer[index].pending.contains(name) {
+                let item = state.buffer[index]
+                let fresh = !item.delivered && (floor.map { item.change.offset > $0 } ?? true)
+                if fresh && results.count >= count {
+                    more = true
+                    break
+                }
                 state.buffer[index].pending.remove(name)
-                if !state.buffer[index].delivered, floor.map({ state.buffer[index].change.offset > $0 }) ?? true {
+                if fresh {
                     state.buffer[index].delivered = true
-                    ready.append(state.buffer[index])
+                    results.append(queueUpdate(item.change, frame: item.frame, received: item.received))
                 }
             }
             state.buffer.removeAll { $0.pending.isEmpty }
-            return ready
+            if !more {
+                state.subscriptions[name]?.live = true
+                state.subscriptions[name]?.floor = floor
+            }
+            return (!more, results)
         }
-        for item in flush { enqueueUpdate(item.change, frame: item.frame, received: item.received) }
+        for result in results { account(result) }
+        return done
+    }
+
+    /// The collected updates `name` still has to send.
+    private func collectedCount(_ name: String, floor: StreamOffset?) -> Int {
+        state.withLock { state -> Int in
+            var count = 0
+            for item in state.buffer where item.pending.contains(name) && !item.delivered {
+                if floor.map({ item.change.offset > $0 }) ?? true { count += 1 }
+            }
+            return count
+        }
+    }
+
+    private static func frame(for change: DividendChange) -> ByteBuffer {
+        FrameEncoder.update(payload: (try? ChangeJSON.encode(change)) ?? [])
     }
 
     // MARK: Updates from the router
 
     func deliver(_ change: DividendChange, frame: ByteBuffer, received: ContinuousClock.Instant, matched: [String]) {
-        let live = state.withLock { state -> Bool in
+        // Queued under the lock: a subscription going live (or being resynchronised) then sees this
+        // update either before its hand-over or after it, never in the middle.
+        let result = state.withLock { state -> OutboundQueue.PushResult? in
             var live = false
             var pending = Set<String>()
             for name in matched {
@@ -238,27 +343,42 @@ final class ClientSession: Sendable {
             if !pending.isEmpty {
                 state.buffer.append(Buffered(change: change, frame: frame, received: received, pending: pending, delivered: live))
             }
-            return live
+            return live ? queueUpdate(change, frame: frame, received: received) : nil
         }
-        if live { enqueueUpdate(change, frame: frame, received: received) }
+        if let result { account(result) }
+    }
+
+    private func queueUpdate(_ change: DividendChange, frame: ByteBuffer, received: ContinuousClock.Instant) -> OutboundQueue.PushResult {
+        queue.push(update: frame, key: change.key, offset: change.offset, received: received)
     }
 
     private func enqueueUpdate(_ change: DividendChange, frame: ByteBuffer, received: ContinuousClock.Instant) {
-        switch queue.push(update: frame, key: change.key, received: received) {
-        case .queued:
+        account(queueUpdate(change, frame: frame, received: received))
+    }
+
+    private func account(_ result: OutboundQueue.PushResult) {
+        switch result {
+        case .queued, .closed:
             break
         case .conflated:
             services.metrics.queueDrops.increment()
         case .overflow:
-            services.metrics.slowClosed.increment()
-            // Once: every later update overflows too, and the connection is already going.
-            state.withLock { state in
-                defer { state.onOverflow = nil }
-                return state.onOverflow
-            }?()
-        case .closed:
-            break
+            slowClient()
         }
+    }
+
+    /// The `close` policy: closes the connection as slow, once (every later update overflows too,
+    /// and the connection is already going). The queue closes too, so nothing more is queued and a
+    /// catch-up waiting for room stops.
+    private func slowClient() {
+        let handler = state.withLock { state -> (@Sendable () -> Void)? in
+            defer { state.onOverflow = nil }
+            return state.onOverflow
+        }
+        guard let handler else { return }
+        services.metrics.slowClosed.increment()
+        handler()
+        queue.close()
     }
 
     /// Forgets every subscription (the connection is gone).
