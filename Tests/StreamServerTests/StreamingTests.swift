@@ -50,6 +50,24 @@ struct StreamingTests {
         #expect(try await socket.closeFrame()?.closeCode == .unknown(CloseCode.authenticationTimeout.rawValue))
     }
 
+    /// A connection that authenticated but subscribes to nothing and says nothing is closed with
+    /// 4005 after the idle timeout; one with a subscription is waiting for updates, not idle.
+    @Test func anIdleConnectionClosesWith4005ButASubscribedOneStays() async throws {
+        var limits = ConnectionLimits()
+        limits.idleTimeout = .seconds(1)
+        let fixture = try await ServerFixture.start(limits: limits)
+        defer { Task { await fixture.shutdown() } }
+        let idle = try await fixture.connect()
+        _ = try await idle.next(type: "welcome")
+        let listening = try await fixture.connect()
+        try await listening.send(["type": .string("subscribe"), "netuid": .integer(7)])
+        _ = try await listening.next(type: "subscribed")
+        #expect(try await idle.closeFrame()?.closeCode == .unknown(CloseCode.idleTimeout.rawValue))
+        try await Task.sleep(for: .seconds(1))
+        try await ChangeScript(fixture.publisher).publish([(key(7, Hotkeys.alice), 3)])
+        #expect(try await listening.next(type: "update").change?["new"] == .string("3"))
+    }
+
     @Test func eachFilterGetsExactlyItsUpdates() async throws {
         let fixture = try await ServerFixture.start()
         defer { Task { await fixture.shutdown() } }

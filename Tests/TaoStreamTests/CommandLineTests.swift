@@ -11,7 +11,7 @@ struct CommandLineTests {
     @Test func helpListsTheSubcommands() async throws {
         let (status, output) = try await TaoStreamBinary.run(["--help"])
         #expect(status == 0)
-        for command in ["serve", "migrate", "token", "wallet"] {
+        for command in ["serve", "watch", "run", "devnet", "migrate", "token", "wallet"] {
             #expect(output.contains("  \(command)"), "missing \(command) in:\n\(output)")
         }
     }
