@@ -141,9 +141,16 @@ public final class CommandExecutor: Service, Sendable {
             let parameters = TransactionParameters(nonce: nonce, era: era, genesisHash: genesis, birthBlockHash: birth,
                                                    specVersion: specVersion, transactionVersion: runtime.transactionVersion)
             let signed = try ExtrinsicBuilder(metadata: metadata).sign(call: call, signer: signer, parameters: parameters)
-            extrinsic = signed.bytes
-            try await store.recordSigned(record.id, extrinsic: signed.hex, hash: Hex.encode(signed.hash, prefixed: true), logger: logger)
-            try await report(CommandStatus(commandID: record.id, state: .signed, extrinsicHash: Hex.encode(signed.hash, prefixed: true)))
+            let stored = try await store.recordSigned(record.id, extrinsic: signed.hex, hash: Hex.encode(signed.hash, prefixed: true), logger: logger)
+            if stored == signed.hex {
+                extrinsic = signed.bytes
+                try await report(CommandStatus(commandID: record.id, state: .signed, extrinsicHash: Hex.encode(signed.hash, prefixed: true)))
+            } else {
+                // Another executor signed it first: its bytes, never a second transaction.
+                logger.warning("another executor signed this command first; is a second watcher running on this Redis?", metadata: ["command": "\(record.id)"])
+                extrinsic = try Hex.decode(stored)
+                resumed = true
+            }
         }
         let hash = Hex.encode(Blake2b.hash256(extrinsic), prefixed: true)
         let hex = Hex.encode(extrinsic, prefixed: true)

@@ -154,14 +154,25 @@ public struct CommandStore: Sendable {
     }
 
     /// Keeps the signed bytes before they are submitted (see the migration for why).
-    public func recordSigned(_ id: String, extrinsic: String, hash: String, logger: Logger) async throws(StoreError) {
+    /// Stores a command's signed extrinsic, unless one is stored already: the first signature
+    /// wins, so two executors that both took the command (a second watcher started by mistake)
+    /// send the same bytes. Returns the stored extrinsic (hex), which is `extrinsic` when this call
+    /// stored it.
+    @discardableResult
+    public func recordSigned(_ id: String, extrinsic: String, hash: String, logger: Logger) async throws(StoreError) -> String {
         do {
-            try await database.client.query("""
-                UPDATE commands SET state = 'signed', extrinsic = \(extrinsic), extrinsic_hash = \(hash), updated_at = now() WHERE id = \(id)
+            let rows = try await database.client.query("""
+                UPDATE commands SET state = 'signed', extrinsic = \(extrinsic), extrinsic_hash = \(hash), updated_at = now()
+                WHERE id = \(id) AND extrinsic IS NULL RETURNING extrinsic
                 """, logger: logger)
+            for try await (stored) in rows.decode(String.self) { return stored }
         } catch {
             throw .query("could not record the signed extrinsic: \(String(reflecting: error).prefix(300))")
         }
+        guard let stored = try await signedExtrinsic(id, logger: logger) else {
+            throw .query("command \(id) is not stored, so its signed extrinsic cannot be")
+        }
+        return stored
     }
 
     /// The signed extrinsic of a command, if it got that far.

@@ -268,6 +268,8 @@ struct CommandTests {
         let running = Task { await store.database.run() }
         defer { running.cancel() }
         try await store.recordSigned(commandID, extrinsic: signed.hex, hash: signedHash, logger: fixture.logger)
+        // A second signature of the same command (a second executor) is not stored: the first wins.
+        #expect(try await store.recordSigned(commandID, extrinsic: "0x00", hash: "0x00", logger: fixture.logger) == signed.hex)
         switch window {
         case .signedNotSubmitted:
             break
