@@ -103,6 +103,16 @@ public final class DividendWatcher: Service, Sendable {
             ])
             try await publisher.restore(entries: current.entries, block: lastBlock, blockHash: lastHash)
             metrics.redisRestores.increment()
+        } else if current.known == nil, redisLast == nil, let baseline = await historyBaseline(kinds: kinds) {
+            // Started with a Redis that lost everything: the history says what was published
+            // last. Redis gets that back, and the head is diffed against it, so the history goes on
+            // with the chain's own changes instead of every value again as new.
+            logger.warning("Redis holds nothing; putting back the latest values from the history", metadata: ["block": "\(baseline.lastBlock ?? 0)"])
+            if let lastBlock = baseline.lastBlock, let lastHash = baseline.lastHash {
+                try await publisher.restore(entries: baseline.entries, block: lastBlock, blockHash: lastHash)
+                metrics.redisRestores.increment()
+            }
+            state.withLock { $0 = baseline }
         } else if current.known == nil || current.lastBlock != redisLast?.number {
             // A fresh start (or Redis is ahead of this process): diff against what Redis holds,
             // which is what servers serve.
@@ -143,6 +153,19 @@ public final class DividendWatcher: Service, Sendable {
             metrics.blocksBehind.set(Double(0))
         }
         throw ChainRPCError.connectionLost(endpoint: connection.endpoint)
+    }
+
+    /// The state as of the last block the history recorded, or nil without a history (none
+    /// configured, nothing recorded, or PostgreSQL not answering: then Redis, empty, is the baseline).
+    private func historyBaseline(kinds: [DividendKind]) async -> FollowState? {
+        guard let store = history?.store else { return nil }
+        do {
+            guard let latest = try await store.latestState(kinds: kinds, logger: logger) else { return nil }
+            return FollowState(known: latest.values.mapValues(\.amount), setBy: latest.values.mapValues(\.offset), lastBlock: latest.block, lastHash: latest.hash)
+        } catch {
+            logger.warning("the history cannot be read; starting from an empty Redis, so every value is published as new", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// Reads what may have changed in one block, publishes the differences, records history.

@@ -30,6 +30,32 @@ public struct DividendHistoryStore: Sendable {
         }
     }
 
+    /// The dividend values as of the last block recorded: each key's newest change (those whose
+    /// newest change removed them left out), with the offset of that change. Nil when nothing was
+    /// recorded. What a watcher starts from when Redis lost everything while it was down too.
+    public func latestState(kinds: [DividendKind], logger: Logger) async throws(StoreError) -> (block: UInt64, hash: String, values: [DividendKey: (amount: UInt64, offset: StreamOffset)])? {
+        do {
+            var head: (UInt64, String)?
+            for try await (number, hash) in try await database.client.query("SELECT number, hash FROM processed_blocks ORDER BY number DESC LIMIT 1", logger: logger)
+                .decode((Int64, String).self) { head = (UInt64(number), hash) }
+            guard let (block, hash) = head else { return nil }
+            let names = kinds.map(\.rawValue)
+            let rows = try await database.client.query("""
+                SELECT DISTINCT ON (kind, netuid, hotkey) kind, netuid, hotkey, new_amount::TEXT, block, sequence FROM dividend_changes
+                WHERE kind = ANY(\(names)) ORDER BY kind, netuid, hotkey, block DESC, sequence DESC
+                """, logger: logger)
+            var values: [DividendKey: (amount: UInt64, offset: StreamOffset)] = [:]
+            for try await (kind, netuid, hotkey, amount, changed, sequence) in rows.decode((String, Int32, String, String?, Int64, Int32).self) {
+                guard let amount = amount.flatMap(UInt64.init) else { continue }
+                values[DividendKey(kind: DividendKind(rawValue: kind), netuid: UInt16(netuid), hotkey: hotkey)] =
+                    (amount, StreamOffset(block: UInt64(changed), sequence: UInt64(sequence)))
+            }
+            return (block, hash, values)
+        } catch {
+            throw .query("could not read the latest dividends from the history: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
     /// The highest block recorded, nil when none.
     public func lastBlock(logger: Logger) async throws(StoreError) -> UInt64? {
         do {

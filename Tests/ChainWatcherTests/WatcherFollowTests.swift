@@ -127,9 +127,15 @@ struct WatcherFollowTests {
         // Exactly the chain's changes between consecutive processed blocks, from nothing.
         let processed = try await fixture.processedBlocks()
         #expect(processed.contains { $0.gapFrom == beforeOutage + 1 }, "the Redis outage is a recorded gap: \(processed)")
+        try await expectHistoryIsTheChains(fixture)
+    }
+
+    /// PostgreSQL's history holds exactly the chain's own changes between consecutive processed
+    /// blocks (from nothing before the first), each once.
+    func expectHistoryIsTheChains(_ fixture: WatcherFixture) async throws {
         var expected: [HistoryRow] = []
         var previous: [DividendKey: UInt64] = [:]
-        for block in processed {
+        for block in try await fixture.processedBlocks() {
             let state = try await fixture.chainDividends(at: block.number)
             for key in Set(previous.keys).union(state.keys) where previous[key] != state[key] {
                 expected.append(HistoryRow(block: block.number, key: key, old: previous[key].map(String.init), new: state[key].map(String.init)))
@@ -140,6 +146,42 @@ struct WatcherFollowTests {
         #expect(recorded.count == expected.count, "PostgreSQL has \(recorded.count) changes, the chain made \(expected.count)")
         #expect(Set(recorded) == Set(expected))
         #expect(Set(recorded).count == recorded.count, "a change recorded twice")
+    }
+
+    /// The whole machine restarts: the watcher, and a Redis without persistence. The history
+    /// says what was published; Redis gets it back and the history goes on with the chain's own
+    /// changes, not with every value again as new.
+    @Test func aWatcherStartingOnAnEmptyRedisContinuesFromTheHistory() async throws {
+        let fixture = try await WatcherFixture()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startWatcher()
+        try await fixture.waitForWatcher()
+        for _ in 0..<3 {
+            try await fixture.chain.produceBlock()
+            try await fixture.waitForWatcher()
+        }
+        let history = fixture.history
+        let deadline = ContinuousClock.now + .seconds(30)
+        let published = try await fixture.publisher.lastPublishedBlock()?.number
+        while ContinuousClock.now < deadline, (try? await history.lastBlock(logger: fixture.logger)) != published {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await fixture.stopWatcher()
+        _ = try await fixture.redis.send(RedisCommand("FLUSHALL"))
+        for _ in 0..<3 { try await fixture.chain.produceBlock() }
+        try await fixture.startWatcher()
+        try await fixture.waitForWatcher()
+        for _ in 0..<2 {
+            try await fixture.chain.produceBlock()
+            try await fixture.waitForWatcher()
+        }
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+        let last = try await fixture.publisher.lastPublishedBlock()?.number
+        while ContinuousClock.now < deadline + .seconds(30), (try? await fixture.history.lastBlock(logger: fixture.logger)) != last {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await fixture.processedBlocks().contains { $0.gapFrom != nil }, "the blocks missed while down are a recorded gap")
+        try await expectHistoryIsTheChains(fixture)
     }
 
     /// More dividend entries than one page of `state_getKeysPaged` (1 000): the watcher pages
