@@ -7,6 +7,7 @@ public enum ExtrinsicError: Error, CustomStringConvertible {
     case unexpectedArguments(call: String, names: [String])
     case badArgument(call: String, argument: String, reason: DynamicValueError)
     case unknownSignedExtension(String)
+    case unexpectedSignedExtension(String, String)
     case unsupportedExtrinsicVersion(UInt8)
     case signingFailed(String)
 
@@ -18,6 +19,8 @@ public enum ExtrinsicError: Error, CustomStringConvertible {
         case .badArgument(let call, let argument, let reason): "argument '\(argument)' of \(call) does not fit its type: \(reason)"
         case .unknownSignedExtension(let name):
             "the runtime requires the signed extension '\(name)', which TaoStream does not know how to fill; a signature would be rejected, so nothing was signed (update TaoStream for this runtime)"
+        case .unexpectedSignedExtension(let name, let detail):
+            "the runtime's signed extension '\(name)' changed: \(detail); a signature would be rejected, so nothing was signed (update TaoStream for this runtime)"
         case .unsupportedExtrinsicVersion(let version): "extrinsic version \(version) is not supported (version 4 is)"
         case .signingFailed(let reason): "signing failed: \(reason)"
         }

@@ -200,4 +200,20 @@ struct ExtrinsicInteropTests {
         #expect(known.explicit == withExtra.explicit && known.implicit == withExtra.implicit)
         #expect(ExtrinsicError.unknownSignedExtension("CheckNonceV2").description.contains("nothing was signed"))
     }
+
+    /// A known extension whose type a runtime changed (here: a plain u64 nonce instead of a
+    /// compact one) would make the bytes TaoStream writes wrong: refuse to sign, saying which.
+    @Test func aKnownSignedExtensionWithAnotherTypeIsAnError() throws {
+        let metadata = Self.metadata
+        let plainU64 = try #require(metadata.registry.all.first { if case .primitive(.u64) = $0.definition { true } else { false } }).id
+        let changed = metadata.extrinsic.signedExtensions.map { ext in
+            ext.identifier == "CheckNonce" ? SignedExtensionMetadata(identifier: ext.identifier, type: plainU64, additionalSigned: ext.additionalSigned) : ext
+        }
+        do {
+            _ = try SignedExtensions(extensions: changed, registry: metadata.registry, parameters: parameters(nonce: 1, current: 10))
+            Issue.record("a changed CheckNonce must not be signed")
+        } catch {
+            #expect("\(error)".contains("CheckNonce") && "\(error)".contains("8 fixed bytes") && "\(error)".contains("nothing was signed"), "\(error)")
+        }
+    }
 }
