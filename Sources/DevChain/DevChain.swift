@@ -102,6 +102,9 @@ public actor DevChain {
         return blocks[index].state
     }
 
+    /// Whether the state of block `hash` is still kept (old blocks keep only their header).
+    public func hasState(at hash: [UInt8]) -> Bool { state(at: hash) != nil }
+
     public func storage(_ key: [UInt8], at hash: [UInt8]? = nil) -> [UInt8]? {
         state(at: hash)?[StateKey(key)]
     }

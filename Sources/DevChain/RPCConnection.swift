@@ -9,6 +9,19 @@ final class RPCConnection: Sendable {
         case newHeads, allHeads, finalizedHeads, runtimeVersion
         case storage(keys: [[UInt8]])
         case extrinsic(hash: [UInt8])
+
+        /// The method that ends this kind of subscription: each ends only its own kind, as on a
+        /// Substrate node (any other answers false).
+        var unsubscribeMethod: String {
+            switch self {
+            case .newHeads: "chain_unsubscribeNewHeads"
+            case .allHeads: "chain_unsubscribeAllHeads"
+            case .finalizedHeads: "chain_unsubscribeFinalizedHeads"
+            case .runtimeVersion: "state_unsubscribeRuntimeVersion"
+            case .storage: "state_unsubscribeStorage"
+            case .extrinsic: "author_unwatchExtrinsic"
+            }
+        }
     }
 
     let chain: DevChain
@@ -56,8 +69,13 @@ final class RPCConnection: Sendable {
         return id
     }
 
-    func unsubscribe(_ id: String) -> Bool {
-        subscriptions.withLock { $0.removeValue(forKey: id) != nil }
+    /// Ends subscription `id`; with `method`, only if that method ends its kind.
+    func unsubscribe(_ id: String, method: String? = nil) -> Bool {
+        subscriptions.withLock { subscriptions in
+            guard let subscription = subscriptions[id], method.map({ $0 == subscription.unsubscribeMethod }) ?? true else { return false }
+            subscriptions[id] = nil
+            return true
+        }
     }
 
     func notify(_ method: String, _ id: String, _ result: JSONValue) async {

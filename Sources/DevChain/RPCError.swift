@@ -17,6 +17,10 @@ struct RPCError: Error {
         default: RPCError(code: reason.code, message: reason.description, data: nil)
         }
     }
+    /// As a pruning node answers for a block it still knows but whose state it dropped.
+    static func statePruned(_ hash: String) -> RPCError {
+        RPCError(code: 4003, message: "Client error: State already discarded for BlockId::Hash(\(hash))", data: nil)
+    }
     static func unknownBlock(_ hash: String) -> RPCError { RPCError(code: 4003, message: "Client error: UnknownBlock: \(hash) not found or pruned", data: nil) }
 
     var json: JSONValue {

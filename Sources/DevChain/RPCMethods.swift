@@ -16,9 +16,17 @@ struct RPCMethods {
         "state_subscribeStorage", "state_unsubscribeStorage",
         "system_accountNextIndex", "account_nextIndex",
         "author_submitExtrinsic", "author_submitAndWatchExtrinsic", "author_unwatchExtrinsic",
+    ] + aliases.keys.sorted()
+
+    /// Older names Substrate nodes still answer to (the recorded node's rpc_methods lists them).
+    static let aliases = [
+        "chain_subscribeFinalisedHeads": "chain_subscribeFinalizedHeads", "chain_unsubscribeFinalisedHeads": "chain_unsubscribeFinalizedHeads",
+        "chain_subscribeNewHead": "chain_subscribeNewHeads", "chain_unsubscribeNewHead": "chain_unsubscribeNewHeads",
+        "subscribe_newHead": "chain_subscribeNewHeads", "unsubscribe_newHead": "chain_unsubscribeNewHeads",
     ]
 
-    func call(_ method: String, _ params: RPCParameters) async throws(RPCError) -> JSONValue {
+    func call(_ requested: String, _ params: RPCParameters) async throws(RPCError) -> JSONValue {
+        let method = Self.aliases[requested] ?? requested
         switch method {
         case "system_chain": return "TaoStream DevChain"
         case "system_name": return "taostream-devchain"
@@ -59,7 +67,7 @@ struct RPCMethods {
         case "chain_unsubscribeNewHeads", "chain_unsubscribeFinalizedHeads", "chain_unsubscribeAllHeads",
              "state_unsubscribeRuntimeVersion", "state_unsubscribeStorage", "author_unwatchExtrinsic":
             guard let id = params.string(0) else { throw .invalidParams("a subscription id is required") }
-            return .bool(connection.unsubscribe(id))
+            return .bool(connection.unsubscribe(id, method: method))
         case "state_getRuntimeVersion":
             let hash = try params.bytes(0)
             if let hash, await chain.header(hash) == nil { throw .unknownBlock(Hex.encode(hash, prefixed: true)) }
@@ -73,6 +81,7 @@ struct RPCMethods {
             let key = try params.requiredBytes(0)
             let hash = try params.bytes(1)
             if let hash, await chain.header(hash) == nil { throw .unknownBlock(Hex.encode(hash, prefixed: true)) }
+            if let hash, await !chain.hasState(at: hash) { throw .statePruned(Hex.encode(hash, prefixed: true)) }
             return await chain.storage(key, at: hash)?.hexJSON ?? .null
         case "state_getKeysPaged", "state_getKeysPagedAt":
             let prefix = try params.bytes(0) ?? []
@@ -90,6 +99,7 @@ struct RPCMethods {
             let bestHash = await chain.bestHash
             let block = hash ?? bestHash
             guard await chain.header(block) != nil else { throw .unknownBlock(Hex.encode(block, prefixed: true)) }
+            guard await chain.hasState(at: block) else { throw .statePruned(Hex.encode(block, prefixed: true)) }
             var changes: [JSONValue] = []
             for item in list {
                 guard case .string(let text) = item, let key = try? Hex.decode(text) else { throw .invalidParams("keys must be hex") }

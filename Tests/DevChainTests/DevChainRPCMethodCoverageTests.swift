@@ -163,12 +163,53 @@ struct DevChainRPCMethodCoverageTests {
         let value = try #require(await chain.storage(key))
         #expect(change["block"] == head)
         #expect(change["changes"]?.array == [.array([keyJSON, .string(Hex.encode(value, prefixed: true))])])
+        // Each unsubscribe method ends only its own kind of subscription.
+        #expect(try await rpc.call("chain_unsubscribeNewHeads", [subscription]) == false)
         #expect(try await rpc.call("state_unsubscribeStorage", [subscription]) == true)
         #expect(try await rpc.call("state_unsubscribeStorage", [subscription]) == false)
         try await fixture.produce(2)
         try await waitForHead("0x3", barrier: barrier, rpc: rpc)
         await expectNoMoreNotifications(for: subscription, rpc: rpc)
         #expect(await chain.storage(key) != value)
+    }
+
+    /// The older spellings Substrate nodes still serve (the recorded node's rpc_methods lists
+    /// them) subscribe and unsubscribe as the current ones do.
+    @Test func olderMethodNamesAreServedToo() async throws {
+        let fixture = try await DevChainFixture.start()
+        defer { Task { await fixture.stop() } }
+        let rpc = try await fixture.connect()
+        let methods = try await rpc.call("rpc_methods")["methods"]?.array ?? []
+        for alias in ["chain_subscribeFinalisedHeads", "chain_unsubscribeFinalisedHeads", "subscribe_newHead", "unsubscribe_newHead"] {
+            #expect(methods.contains(.string(alias)), "\(alias) is not advertised")
+        }
+        let finalised = try await rpc.call("chain_subscribeFinalisedHeads")
+        #expect(try await rpc.notification("chain_finalizedHead", subscription: finalised)["number"] == "0x0")
+        #expect(try await rpc.call("chain_unsubscribeFinalisedHeads", [finalised]) == true)
+        let heads = try await rpc.call("subscribe_newHead")
+        #expect(try await rpc.notification("chain_newHead", subscription: heads)["number"] == "0x0")
+        #expect(try await rpc.call("unsubscribe_newHead", [heads]) == true)
+        await rpc.close()
+    }
+
+    /// A block old enough to have lost its state answers as a pruning node does: an error that
+    /// says so, not values that look like "nothing stored".
+    @Test func readsAtABlockWhoseStateWasDiscardedAreAnError() async throws {
+        let fixture = try await DevChainFixture.start { $0.retainedBlocks = 2 }
+        defer { Task { await fixture.stop() } }
+        let rpc = try await fixture.connect()
+        try await fixture.produce(5)
+        let old = try await rpc.call("chain_getBlockHash", [.integer(1)])
+        let key = try StorageKey(metadata: fixture.chain.metadata, pallet: "System", item: "Number").key([])
+        let keyJSON = JSONValue.string(Hex.encode(key, prefixed: true))
+        #expect(try await rpc.call("chain_getHeader", [old])["number"] == "0x1")
+        for (method, params) in [("state_getStorageAt", [keyJSON, old]), ("state_queryStorageAt", [JSONValue.array([keyJSON]), old])] {
+            let answer = try await rpc.response(method, params)
+            #expect(answer["error"]?["code"] == .integer(4003), "\(method): \(answer)")
+            #expect(answer["error"]?["message"]?.string?.contains("State already discarded") == true, "\(method): \(answer)")
+        }
+        #expect(try await rpc.response("state_getStorageAt", [keyJSON])["error"] == nil)
+        await rpc.close()
     }
 
     @Test func unsubscribeRuntimeVersionStopsUpgradeAnnouncements() async throws {
