@@ -230,7 +230,16 @@ public actor DevChain {
                 emit(.extrinsic(hash: pending.hash, status: .invalid("no longer valid")))
                 continue
             }
-            records += try executor.apply(pending.extrinsic, index: UInt32(included.count), state: &state)
+            let before = state
+            do {
+                records += try executor.apply(pending.extrinsic, index: UInt32(included.count), state: &state)
+            } catch {
+                // A call this DevChain cannot carry out is its own failing, not the sender's: the
+                // extrinsic is dropped, and the chain goes on rather than failing every block.
+                state = before
+                emit(.extrinsic(hash: pending.hash, status: .invalid("the DevChain could not apply it: \(error)")))
+                continue
+            }
             included.append(pending.bytes)
             inBlock.append(pending.hash)
         }
