@@ -66,6 +66,24 @@ struct SDKInteropTests {
         #expect(every.count == 1 && (every.first?["netuid"] as? Int) == 2, "\(every)")
     }
 
+    /// The SDK's own flow (prepare, sign, submit) at a nonce already used: the node refuses it,
+    /// and the SDK understands the refusal as a stale nonce; nothing is applied twice.
+    @Test func theSDKsOwnSubmissionAtAUsedNonceIsRefused() async throws {
+        let fixture = try await DevChainFixture.start(producing: true) { configuration in
+            configuration.blockInterval = .milliseconds(200)
+            configuration.finalityLag = 1
+        }
+        defer { Task { await fixture.stop() } }
+        let seen = try runSDK(port: fixture.port, netuid: 1, ["stale-nonce"])
+        let first = try #require(seen["first"] as? [String: Any], "\(seen)")
+        let again = try #require(seen["again"] as? [String: Any], "\(seen)")
+        #expect(first["success"] as? Bool == true, "\(first)")
+        #expect(again["success"] as? Bool == false, "\(again)")
+        #expect((again["message"] as? String)?.contains("nonce") == true, "\(again)")
+        let alice = try SubstrateKeys.Keypair(uri: "//Alice")
+        #expect(await fixture.chain.nextNonce(alice.publicKey) == 1)
+    }
+
     /// A fee estimate (what wallets show before signing) is the fee the chain then charges.
     @Test func queryInfoEstimatesTheFeeTheChainCharges() async throws {
         let fixture = try await DevChainFixture.start()

@@ -15,6 +15,19 @@ def main():
     read_only = len(sys.argv) > 3 and sys.argv[3] == "read"
     out = {}
     subtensor = bt.Subtensor(f"ws://127.0.0.1:{port}")
+    if len(sys.argv) > 3 and sys.argv[3] == "stale-nonce":
+        alice = core.Keypair.create_from_uri("//Alice")
+        bob = core.Keypair.create_from_uri("//Bob").ss58_address
+        try:
+            for label in ["first", "again"]:
+                unsigned = subtensor.prepare_call(bt.calls.Balances.transfer_keep_alive(dest=bob, value=1_000_000),
+                                                  address=alice.ss58_address, nonce=0)
+                result = subtensor.submit_signature(unsigned, alice.sign(unsigned.payload))
+                out[label] = {"success": bool(result.success), "message": str(result.message)}
+        finally:
+            subtensor.close()
+            json.dump(out, sys.stdout)
+        return
     if len(sys.argv) > 5 and sys.argv[3] == "stake-info":
         hotkey, coldkey = sys.argv[4], sys.argv[5]
         substrate = subtensor._client._substrate
