@@ -116,10 +116,13 @@ public final class CommandExecutor: Service, Sendable {
 
         var extrinsic: [UInt8]
         var resumed = false
+        // Where the signed extrinsic is valid: it is in these blocks, or it never ran and never can.
+        var window = (birth: best - min(best, settings.eraPeriod + 8), end: best + settings.eraPeriod + 8)
         if let stored = try await store.signedExtrinsic(record.id, logger: logger), let bytes = try? Hex.decode(stored) {
             // Signed before a crash: the same bytes again, never a second signature.
             extrinsic = bytes
             resumed = true
+            if let stored = try await store.eraWindow(record.id, logger: logger) { window = stored }
             logger.notice("resuming a command signed before", metadata: ["command": "\(record.id)"])
         } else {
             let call: Call
@@ -141,8 +144,11 @@ public final class CommandExecutor: Service, Sendable {
             let parameters = TransactionParameters(nonce: nonce, era: era, genesisHash: genesis, birthBlockHash: birth,
                                                    specVersion: specVersion, transactionVersion: runtime.transactionVersion)
             let signed = try ExtrinsicBuilder(metadata: metadata).sign(call: call, signer: signer, parameters: parameters)
-            let stored = try await store.recordSigned(record.id, extrinsic: signed.hex, hash: Hex.encode(signed.hash, prefixed: true), logger: logger)
+            let birthNumber = era.birth(current: best)
+            let signedWindow = (birth: birthNumber, end: birthNumber + settings.eraPeriod.eraLength)
+            let stored = try await store.recordSigned(record.id, extrinsic: signed.hex, hash: Hex.encode(signed.hash, prefixed: true), era: signedWindow, logger: logger)
             if stored == signed.hex {
+                window = signedWindow
                 extrinsic = signed.bytes
                 try await report(CommandStatus(commandID: record.id, state: .signed, extrinsicHash: Hex.encode(signed.hash, prefixed: true)))
             } else {
@@ -150,13 +156,14 @@ public final class CommandExecutor: Service, Sendable {
                 logger.warning("another executor signed this command first; is a second watcher running on this Redis?", metadata: ["command": "\(record.id)"])
                 extrinsic = try Hex.decode(stored)
                 resumed = true
+                if let stored = try await store.eraWindow(record.id, logger: logger) { window = stored }
             }
         }
         let hash = Hex.encode(Blake2b.hash256(extrinsic), prefixed: true)
         let hex = Hex.encode(extrinsic, prefixed: true)
-        let pending = Pending(record: record, hex: hex, hash: hash, metadata: metadata, reader: reader)
+        let pending = Pending(record: record, hex: hex, hash: hash, metadata: metadata, reader: reader, window: window)
         // A command resumed after a crash may be on chain already: look before sending it again.
-        if resumed, let found = try await findInBlocks(hex, reader: reader, from: best - min(best, settings.eraPeriod + 8), to: best) {
+        if resumed, let found = try await findInBlocks(hex, reader: reader, from: window.birth, to: min(best, window.end)) {
             return try await settle(pending, inBlock: found)
         }
         let updates: AsyncThrowingStream<JSONValue, any Error>
@@ -168,15 +175,15 @@ public final class CommandExecutor: Service, Sendable {
             // cannot be watched again, so follow the blocks until they show up or their era ends.
             logger.notice("the node already has this transaction; following blocks for it", metadata: ["command": "\(record.id)", "reason": "\(refusal.text)"])
             try await report(CommandStatus(commandID: record.id, state: .submitted, extrinsicHash: hash))
-            return try await awaitInclusion(pending, after: best, until: best + settings.eraPeriod + 8)
+            return try await awaitInclusion(pending)
         case .failure(let refusal):
             // A used nonce: included since the look above (or by another transaction of this coldkey).
             if refusal.contains("outdated") || refusal.contains("Stale"),
-               let found = try await findInBlocks(hex, reader: reader, from: best - min(best, settings.eraPeriod + 8), to: try await bestNumber(reader)) {
+               let found = try await findInBlocks(hex, reader: reader, from: window.birth, to: min(try await bestNumber(reader), window.end)) {
                 return try await settle(pending, inBlock: found)
             }
             let detail = resumed && refusal.contains("outdated")
-                ? "\(refusal.text): the coldkey's nonce was used by another transaction, and this command's is on no recent block; nothing was staked by it"
+                ? "\(refusal.text): the coldkey's nonce was used by another transaction, and no block of this command's validity window holds it; nothing was staked by it"
                 : refusal.text
             return CommandStatus(commandID: record.id, state: .failed, extrinsicHash: hash, error: "invalid_transaction", detail: detail)
         }
@@ -210,6 +217,8 @@ public final class CommandExecutor: Service, Sendable {
         let hash: String
         let metadata: RuntimeMetadata
         let reader: ChainReader
+        /// The mortal era's blocks: the birth block, and the first block past it.
+        let window: (birth: UInt64, end: UInt64)
     }
 
     /// Submits and watches; the node's refusals (1010 invalid, 1012 banned, 1013 already in the
@@ -230,16 +239,20 @@ public final class CommandExecutor: Service, Sendable {
         try ChainReader.number(try await reader.connection.request("chain_getHeader"))
     }
 
-    /// Polls new blocks for an extrinsic the node holds but this process cannot watch.
-    private func awaitInclusion(_ pending: Pending, after start: UInt64, until deadline: UInt64) async throws -> CommandStatus {
-        var scanned = start
+    /// Polls the blocks for an extrinsic the node holds but this process cannot watch, until one
+    /// includes it or its era has ended in a finalized block. Blocks not yet final are read again
+    /// on every pass: a reorganisation may put it at a height already looked at.
+    private func awaitInclusion(_ pending: Pending) async throws -> CommandStatus {
+        var finalScanned = pending.window.birth - min(pending.window.birth, 1)
         while true {
             let best = try await bestNumber(pending.reader)
-            if best > scanned, let found = try await findInBlocks(pending.hex, reader: pending.reader, from: scanned + 1, to: best) {
+            let finalized = try await pending.reader.finalizedHead().number
+            let last = min(best, pending.window.end)
+            if last > finalScanned, let found = try await findInBlocks(pending.hex, reader: pending.reader, from: finalScanned + 1, to: last) {
                 return try await settle(pending, inBlock: found)
             }
-            scanned = max(scanned, best)
-            if best > deadline {
+            finalScanned = max(finalScanned, min(finalized, last))
+            if finalized >= pending.window.end {
                 return CommandStatus(commandID: pending.record.id, state: .failed, extrinsicHash: pending.hash, error: "expired",
                                      detail: "the transaction's mortal era ended before any block included it; nothing was staked")
             }
@@ -255,12 +268,10 @@ public final class CommandExecutor: Service, Sendable {
             try await Task.sleep(for: .milliseconds(500))
         }
         guard try await pending.reader.blockHash(number) == block else {
-            // Another fork was finalized: the extrinsic may be in another block, or none.
-            if let found = try await findInBlocks(pending.hex, reader: pending.reader, from: number, to: try await bestNumber(pending.reader)) {
-                return try await settle(pending, inBlock: found)
-            }
-            return CommandStatus(commandID: pending.record.id, state: .failed, extrinsicHash: pending.hash, error: "retracted",
-                                 detail: "the block that included the transaction was not finalized, and no other block holds it")
+            // Another fork was finalized: the node puts the transaction back in its pool, so it
+            // may be in another block of its window, or come in a later one.
+            logger.notice("the block that included the command was not finalized; looking for it again", metadata: ["command": "\(pending.record.id)"])
+            return try await awaitInclusion(pending)
         }
         return try await outcome(of: pending, inBlock: block, final: true)
     }
@@ -339,5 +350,13 @@ public final class CommandExecutor: Service, Sendable {
         }
         return CommandStatus(commandID: record.id, state: final ? .finalized : .inBlock, extrinsicHash: hash, blockHash: blockHex,
                              detail: succeeded ? "ExtrinsicSuccess" : "included")
+    }
+}
+
+private extension UInt64 {
+    /// A mortal era's length for a requested period, as ``Era`` rounds it.
+    var eraLength: UInt64 {
+        guard case .mortal(let period, _) = Era(period: self, current: 0) else { return self }
+        return period
     }
 }

@@ -154,15 +154,16 @@ public struct CommandStore: Sendable {
     }
 
     /// Keeps the signed bytes before they are submitted (see the migration for why).
-    /// Stores a command's signed extrinsic, unless one is stored already: the first signature
-    /// wins, so two executors that both took the command (a second watcher started by mistake)
-    /// send the same bytes. Returns the stored extrinsic (hex), which is `extrinsic` when this call
-    /// stored it.
+    /// Stores a command's signed extrinsic and its mortal era's window (`era` = birth block, first
+    /// block past it), unless one is stored already: the first signature wins, so two executors
+    /// that both took the command (a second watcher started by mistake) send the same bytes.
+    /// Returns the stored extrinsic (hex), which is `extrinsic` when this call stored it.
     @discardableResult
-    public func recordSigned(_ id: String, extrinsic: String, hash: String, logger: Logger) async throws(StoreError) -> String {
+    public func recordSigned(_ id: String, extrinsic: String, hash: String, era: (birth: UInt64, end: UInt64)? = nil, logger: Logger) async throws(StoreError) -> String {
         do {
             let rows = try await database.client.query("""
-                UPDATE commands SET state = 'signed', extrinsic = \(extrinsic), extrinsic_hash = \(hash), updated_at = now()
+                UPDATE commands SET state = 'signed', extrinsic = \(extrinsic), extrinsic_hash = \(hash),
+                    era_birth = \(era.map { Int64($0.birth) }), era_end = \(era.map { Int64($0.end) }), updated_at = now()
                 WHERE id = \(id) AND extrinsic IS NULL RETURNING extrinsic
                 """, logger: logger)
             for try await (stored) in rows.decode(String.self) { return stored }
@@ -173,6 +174,20 @@ public struct CommandStore: Sendable {
             throw .query("command \(id) is not stored, so its signed extrinsic cannot be")
         }
         return stored
+    }
+
+    /// The window a command's signed extrinsic is valid in, when it was recorded.
+    public func eraWindow(_ id: String, logger: Logger) async throws(StoreError) -> (birth: UInt64, end: UInt64)? {
+        do {
+            let rows = try await database.client.query("SELECT era_birth, era_end FROM commands WHERE id = \(id)", logger: logger)
+            for try await (birth, end) in rows.decode((Int64?, Int64?).self) {
+                guard let birth, let end else { return nil }
+                return (UInt64(birth), UInt64(end))
+            }
+            return nil
+        } catch {
+            throw .query("could not read the command: \(String(reflecting: error).prefix(300))")
+        }
     }
 
     /// The signed extrinsic of a command, if it got that far.

@@ -231,6 +231,8 @@ struct CommandTests {
     /// Where an executor can die with a command half-done, and what the chain holds then.
     enum CrashWindow: String, CaseIterable, CustomTestStringConvertible {
         case signedNotSubmitted, waitingInThePool, alreadyInABlock
+        /// In a block more blocks back than a mortal era lasts: found from its recorded window.
+        case inABlockLongBefore
         var testDescription: String { rawValue }
     }
 
@@ -267,7 +269,8 @@ struct CommandTests {
         let store = CommandStore(database: Database(configuration: try DatabaseConfiguration(url: fixture.server.databaseURL)))
         let running = Task { await store.database.run() }
         defer { running.cancel() }
-        try await store.recordSigned(commandID, extrinsic: signed.hex, hash: signedHash, logger: fixture.logger)
+        let birth = era.birth(current: best)
+        try await store.recordSigned(commandID, extrinsic: signed.hex, hash: signedHash, era: (birth, birth + 64), logger: fixture.logger)
         // A second signature of the same command (a second executor) is not stored: the first wins.
         #expect(try await store.recordSigned(commandID, extrinsic: "0x00", hash: "0x00", logger: fixture.logger) == signed.hex)
         switch window {
@@ -276,10 +279,16 @@ struct CommandTests {
         case .waitingInThePool:
             fixture.holdingBlocks.withLock { $0 = true }
             _ = try await fixture.chain.submit(signed.bytes)
-        case .alreadyInABlock:
+        case .alreadyInABlock, .inABlockLongBefore:
             _ = try await fixture.chain.submit(signed.bytes)
             for _ in 0..<100 where try await fixture.stake(hotkey, netuid: 2) == 0 { try await Task.sleep(for: .milliseconds(50)) }
             #expect(try await fixture.stake(hotkey, netuid: 2) == 40_000_000)
+            if window == .inABlockLongBefore {
+                // The executor was down while the chain moved on by more than an era.
+                fixture.holdingBlocks.withLock { $0 = true }
+                for _ in 0..<100 { try await fixture.chain.produceBlock() }
+                fixture.holdingBlocks.withLock { $0 = false }
+            }
         }
 
         // A new executor takes the abandoned entry over.

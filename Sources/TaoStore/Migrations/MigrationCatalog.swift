@@ -4,5 +4,6 @@ extension Migration {
         .apiTokens,
         .dividendHistory,
         .commands,
+        .commandEra,
     ]
 }
