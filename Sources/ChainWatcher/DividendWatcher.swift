@@ -103,15 +103,16 @@ public final class DividendWatcher: Service, Sendable {
             ])
             try await publisher.restore(entries: current.entries, block: lastBlock, blockHash: lastHash)
             metrics.redisRestores.increment()
-        } else if current.known == nil, redisLast == nil, let baseline = await historyBaseline(kinds: kinds) {
+        } else if current.known == nil, redisLast == nil, let baseline = await historyBaseline(kinds: kinds),
+                  let lastBlock = baseline.lastBlock, try await reader.blockHash(lastBlock).map({ Hex.encode($0, prefixed: true) }) == baseline.lastHash {
             // Started with a Redis that lost everything: the history says what was published
             // last. Redis gets that back, and the head is diffed against it, so the history goes on
             // with the chain's own changes instead of every value again as new.
-            logger.warning("Redis holds nothing; putting back the latest values from the history", metadata: ["block": "\(baseline.lastBlock ?? 0)"])
-            if let lastBlock = baseline.lastBlock, let lastHash = baseline.lastHash {
-                try await publisher.restore(entries: baseline.entries, block: lastBlock, blockHash: lastHash)
-                metrics.redisRestores.increment()
-            }
+            // (Only when the history is of this chain: its last block must be the chain's block
+            // at that height. A reset devnet or another network starts afresh instead.)
+            logger.warning("Redis holds nothing; putting back the latest values from the history", metadata: ["block": "\(lastBlock)"])
+            try await publisher.restore(entries: baseline.entries, block: lastBlock, blockHash: baseline.lastHash ?? "")
+            metrics.redisRestores.increment()
             state.withLock { $0 = baseline }
         } else if current.known == nil || current.lastBlock != redisLast?.number {
             // A fresh start (or Redis is ahead of this process): diff against what Redis holds,

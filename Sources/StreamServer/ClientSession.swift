@@ -46,6 +46,9 @@ final class ClientSession: Sendable {
         var live: Bool
         /// Updates at or below this offset are already covered by the snapshot or replay.
         var floor: StreamOffset?
+        /// Which catch-up is current: a resynchronisation starts a new one, and an older one still
+        /// running (a long replay) stops instead of sending values older than the fresh snapshot.
+        var generation = 0
     }
 
     private struct Buffered {
@@ -200,26 +203,32 @@ final class ClientSession: Sendable {
         if let since, case .complete(let changes, let end) = try await services.changeLog.changes(after: since) {
             let wanted = filter
             let replay = changes.filter { wanted.matches($0.key) }
+            let generation = nextGeneration(name)
             send(.subscribed(.init(id: id, subscription: name, filter: filter, snapshot: [], recovered: true, offset: end)))
-            await catchUp(name, replaying: replay, floor: end)
+            await catchUp(name, generation: generation, replaying: replay, floor: end)
             return
         }
+        let generation = nextGeneration(name)
         let snapshot = try await services.snapshots.read(filter)
         send(.subscribed(.init(id: id, subscription: name, filter: filter, snapshot: snapshot.entries, recovered: since == nil ? nil : false, offset: snapshot.offset)))
-        await catchUp(name, replaying: [], floor: snapshot.offset)
+        await catchUp(name, generation: generation, replaying: [], floor: snapshot.offset)
     }
 
     /// Sends a fresh snapshot for every subscription: the server itself lost updates it cannot replay.
     func resynchronise() async {
-        let names = state.withLock { state -> [(String, DividendFilter)] in
-            for key in state.subscriptions.keys { state.subscriptions[key]?.live = false }
-            return state.subscriptions.map { ($0.key, $0.value.filter) }
+        let names = state.withLock { state -> [(String, DividendFilter, Int)] in
+            for key in state.subscriptions.keys {
+                state.subscriptions[key]?.live = false
+                state.subscriptions[key]?.generation += 1
+            }
+            return state.subscriptions.map { ($0.key, $0.value.filter, $0.value.generation) }
         }
-        for (name, filter) in names {
+        for (name, filter, generation) in names {
             do {
                 let snapshot = try await services.snapshots.read(filter)
+                guard isCurrent(name, generation) else { continue }
                 send(.subscribed(.init(id: nil, subscription: name, filter: filter, snapshot: snapshot.entries, recovered: false, offset: snapshot.offset)))
-                await catchUp(name, replaying: [], floor: snapshot.offset)
+                await catchUp(name, generation: generation, replaying: [], floor: snapshot.offset)
             } catch {
                 _ = reject(ProtocolError(.unavailable, "updates were lost and the snapshot cannot be read (\(error.description)); reconnect with `since` to recover"))
             }
@@ -230,7 +239,20 @@ final class ClientSession: Sendable {
 
     /// Queues `replay`, then the updates collected for `name` that `floor` does not cover, a page
     /// at a time, and makes the subscription live with the last page.
-    private func catchUp(_ name: String, replaying replay: [DividendChange], floor: StreamOffset?) async {
+    /// Starts a new catch-up generation for `name`; older ones stop at their next page.
+    private func nextGeneration(_ name: String) -> Int {
+        state.withLock { state in
+            state.subscriptions[name]?.generation += 1
+            return state.subscriptions[name]?.generation ?? 0
+        }
+    }
+
+    /// Whether `name` still exists and `generation` is its current catch-up.
+    private func isCurrent(_ name: String, _ generation: Int) -> Bool {
+        state.withLock { $0.subscriptions[name]?.generation == generation }
+    }
+
+    private func catchUp(_ name: String, generation: Int, replaying replay: [DividendChange], floor: StreamOffset?) async {
         let page = max(1, queue.limit / 4)
         // Collecting more live updates than the replay holds means the client reads slower than they arrive.
         let lagLimit = max(queue.limit, replay.count)
@@ -252,6 +274,8 @@ final class ClientSession: Sendable {
                     paced = false
                 }
             }
+            // Unsubscribed, or superseded by a fresh snapshot: nothing more of this catch-up.
+            guard isCurrent(name, generation) else { return }
             if next < replay.count {
                 let end = paced ? min(next + page, replay.count) : replay.count
                 for change in replay[next..<end] {

@@ -186,6 +186,35 @@ struct WatcherFollowTests {
 
     /// More dividend entries than one page of `state_getKeysPaged` (1 000): the watcher pages
     /// through all of them, at start and on every epoch, and misses none.
+    /// A history of another chain (a reset devnet, another network on the same database) is no
+    /// baseline: its last block is not this chain's block at that height, so the watcher starts
+    /// afresh instead of putting that chain's values into Redis.
+    @Test func aHistoryOfAnotherChainIsNotABaseline() async throws {
+        let fixture = try await WatcherFixture()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startWatcher()
+        try await fixture.waitForWatcher()
+        let published = try await fixture.publisher.lastPublishedBlock()?.number
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline, (try? await fixture.history.lastBlock(logger: fixture.logger)) != published {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await fixture.stopWatcher()
+        let other = "0x" + String(repeating: "ab", count: 32)
+        let database = Database(configuration: try DatabaseConfiguration(url: fixture.databaseURL), logger: fixture.logger)
+        let running = Task { await database.run() }
+        _ = try await database.client.query("UPDATE processed_blocks SET hash = \(other) WHERE number = (SELECT max(number) FROM processed_blocks)", logger: fixture.logger)
+        running.cancel()
+        _ = try await fixture.redis.send(RedisCommand("FLUSHALL"))
+        try await fixture.chain.produceBlock()
+        try await fixture.startWatcher()
+        try await fixture.waitForWatcher()
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+        // Not restored from the history: the log starts afresh, every value new.
+        #expect(try await fixture.redis.hget(RedisLayout().watcherKey, "log_from") == nil)
+        #expect(try await fixture.changeLog().allSatisfy { $0.old == nil })
+    }
+
     @Test func moreEntriesThanOnePageAreAllRead() async throws {
         let fixture = try await WatcherFixture(tempo: 2, subnets: 3, validators: 450)
         defer { Task { await fixture.shutdown() } }

@@ -18,6 +18,8 @@ public final class ChainRPCConnection: Sendable {
         var subscriptions: [String: AsyncThrowingStream<JSONValue, any Error>.Continuation] = [:]
         /// Notifications that arrived before their subscription id was known.
         var early: [String: [JSONValue]] = [:]
+        /// Subscriptions this side ended: their late notifications are dropped, not kept as early.
+        var ended: Set<String> = []
         var closed = false
     }
 
@@ -132,7 +134,12 @@ public final class ChainRPCConnection: Sendable {
         continuation.onTermination = { [weak self] _ in
             guard let self else { return }
             // Still registered means the reader went away, not the connection.
-            let live = self.state.withLock { $0.subscriptions.removeValue(forKey: id) != nil && !$0.closed }
+            let live = self.state.withLock { state -> Bool in
+                guard state.subscriptions.removeValue(forKey: id) != nil, !state.closed else { return false }
+                if state.ended.count > 1024 { state.ended.removeAll() }
+                state.ended.insert(id)
+                return true
+            }
             guard live, let unsubscribe else { return }
             Task { _ = try? await self.request(unsubscribe, [.string(id)], timeout: .seconds(5)) }
         }
@@ -170,9 +177,10 @@ public final class ChainRPCConnection: Sendable {
         let result = params["result"] ?? .null
         let continuation = state.withLock { state -> AsyncThrowingStream<JSONValue, any Error>.Continuation? in
             if let continuation = state.subscriptions[subscription] { return continuation }
-            // Notifications may race ahead of the id they belong to; those of a subscription
-            // already ended never find one, so the buffer is kept small.
-            if state.early.count > 32 { state.early.removeAll() }
+            // Notifications may race ahead of the id they belong to. Those of a subscription
+            // already ended are dropped; the rest are kept, within bounds, until the id is known.
+            if state.ended.contains(subscription) { return nil }
+            if state.early.count > 256 { state.early.removeAll() }
             if state.early[subscription, default: []].count < 64 { state.early[subscription, default: []].append(result) }
             return nil
         }
