@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import Model
 import TaoStore
@@ -72,23 +73,36 @@ actor HistoryRecorder {
         }
     }
 
+    /// Writes one block, giving up after ``writeTimeout``. A write that hangs (a query cut off
+    /// by a server going down mid-transaction) must fail like a refused one, so it is retried and
+    /// the outage logged; it is not waited for, since it may never end. Writes are idempotent, so
+    /// one that still lands later does no harm.
+    private func record(_ block: Block) async throws {
+        let (store, logger, timeout) = (self.store, self.logger, writeTimeout)
+        let write = Task {
+            try await store.record(block: block.number, hash: block.hash, changes: block.changes, gapFrom: block.gapFrom, logger: logger)
+        }
+        let pending = Mutex<CheckedContinuation<Result<Void, any Error>, Never>?>(nil)
+        let finish = { @Sendable (result: Result<Void, any Error>) in pending.withLock { $0.take() }?.resume(returning: result) }
+        var timer: Task<Void, Never>?
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
+            pending.withLock { $0 = continuation }
+            Task { finish(await write.result) }
+            timer = Task {
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                write.cancel()
+                finish(.failure(StoreError.query("PostgreSQL did not answer within \(timeout)")))
+            }
+        }
+        timer?.cancel()
+        try outcome.get()
+    }
+
     /// Writes the backlog in order; stops at the first failure (retried by the next call).
     func flush() async {
         while let block = backlog.first {
             do {
-                // A write that hangs (a lease waiting on a pool that lost its server) must fail
-                // like a refused one: it is retried, and the outage is logged.
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { [store, logger] in
-                        try await store.record(block: block.number, hash: block.hash, changes: block.changes, gapFrom: block.gapFrom, logger: logger)
-                    }
-                    group.addTask { [timeout = writeTimeout] in
-                        try await Task.sleep(for: timeout)
-                        throw StoreError.query("PostgreSQL did not answer within \(timeout)")
-                    }
-                    try await group.next()
-                    group.cancelAll()
-                }
+                try await record(block)
                 backlog.removeFirst()
                 if failing {
                     failing = false
