@@ -31,15 +31,33 @@ public final class ChildProcess: Sendable {
         environment: [String: String]? = nil,
         logFile: String? = nil
     ) throws -> ChildProcess {
+        let output = logFile ?? "/dev/null"
+        let pid = try rawSpawn(executable, arguments, environment: environment, searchPath: true) { actions in
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
+        let child = ChildProcess(pid: pid, executable: executable)
+        ChildRegistry.shared.add(child)
+        return child
+    }
+
+    /// `posix_spawn` as every child of the tests needs it: `setUpDescriptors` arranges 0, 1 and 2,
+    /// nothing else stays open (an inherited descriptor, a build lock or a listening socket, would
+    /// outlive this process in a server), signals have their default handling and an empty mask
+    /// (`Foundation.Process` children inherit a blocked mask and may ignore SIGTERM), and the child
+    /// gets a process group of its own, so a test's Ctrl-C doesn't reach the servers twice.
+    public static func rawSpawn(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String]? = nil,
+        searchPath: Bool = false,
+        setUpDescriptors: (inout posix_spawn_file_actions_t) -> Void
+    ) throws -> pid_t {
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
-        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
-        let output = logFile ?? "/dev/null"
-        posix_spawn_file_actions_addopen(&fileActions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
-        // Only stdin, stdout and stderr: an inherited descriptor (a build lock, a listening socket)
-        // would otherwise stay open in a server that outlives this process.
+        setUpDescriptors(&fileActions)
         let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
         for descriptor in open.compactMap(Int32.init) where descriptor > 2 {
             posix_spawn_file_actions_addclose(&fileActions, descriptor)
@@ -54,7 +72,6 @@ public final class ChildProcess: Sendable {
         var allSignals = sigset_t()
         sigfillset(&allSignals)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        // A process group of its own, so a test's Ctrl-C doesn't reach the servers twice.
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
@@ -64,13 +81,13 @@ public final class ChildProcess: Sendable {
         defer { env.forEach { free($0) } }
 
         var pid: pid_t = 0
-        let result = posix_spawnp(&pid, executable, &fileActions, &attributes, argv, env)
+        let result = searchPath
+            ? posix_spawnp(&pid, executable, &fileActions, &attributes, argv, env)
+            : posix_spawn(&pid, executable, &fileActions, &attributes, argv, env)
         guard result == 0 else {
             throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(result)))")
         }
-        let child = ChildProcess(pid: pid, executable: executable)
-        ChildRegistry.shared.add(child)
-        return child
+        return pid
     }
 
     /// Runs a command to completion and returns its exit status and combined output.

@@ -308,43 +308,18 @@ public final class ContractValidator: Sendable {
         return nil
     }
 
-    /// Starts `executable` with `stdio` as its stdin and stdout and `log` as its stderr, nothing
-    /// else open, default signal handling (as ``ChildProcess`` does) and a process group of its own.
+    /// Starts `executable` with `stdio` as its stdin and stdout and `log` as its stderr, set up as
+    /// every test child is (``ChildProcess/rawSpawn(_:_:environment:searchPath:setUpDescriptors:)``).
     private static func spawn(_ executable: String, _ arguments: [String], stdio: Int32, stderr log: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdio, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdio, 1)
-        posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        for descriptor in open.compactMap(Int32.init) where descriptor > 2 {
-            posix_spawn_file_actions_addclose(&actions, descriptor)
+        do {
+            return try ChildProcess.rawSpawn(executable, arguments) { actions in
+                posix_spawn_file_actions_adddup2(&actions, stdio, 0)
+                posix_spawn_file_actions_adddup2(&actions, stdio, 1)
+                posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            }
+        } catch {
+            throw ReferenceOracle.Unavailable(description: "cannot start the contract validator: \(error)")
         }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let environment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { environment.forEach { free($0) } }
-
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environment)
-        guard result == 0 else {
-            throw ReferenceOracle.Unavailable(description: "cannot start \(executable) for the contract validator: \(String(cString: strerror(result)))")
-        }
-        return pid
     }
 }
 
