@@ -97,6 +97,18 @@ final class WatcherFixture: @unchecked Sendable {
         throw StreamRecorder<Int>.Timeout(description: "the watcher did not reach block \(await chain.finalized.number)")
     }
 
+    /// Waits until PostgreSQL's history holds the last block published to Redis (it is written
+    /// behind publishing, and catches up after an outage).
+    func waitForHistory(timeout: Duration = .seconds(30)) async throws {
+        let published = try await publisher.lastPublishedBlock()?.number
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? await history.lastBlock(logger: logger)) == published { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw StreamRecorder<Int>.Timeout(description: "the history did not reach block \(published.map(String.init) ?? "none")")
+    }
+
     /// The chain's own dividends at its finalized head.
     func chainDividends() async throws -> [DividendKey: UInt64] {
         try await chainDividends(hash: await chain.finalizedHash)

@@ -117,12 +117,7 @@ struct WatcherFollowTests {
         }
         #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
         try await postgres.start()
-        let redisLast = try await fixture.publisher.lastPublishedBlock()?.number
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline, (try? await fixture.history.lastBlock(logger: fixture.logger)) != redisLast {
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        #expect(try await fixture.history.lastBlock(logger: fixture.logger) == redisLast)
+        try await fixture.waitForHistory(timeout: .seconds(60))
 
         // Exactly the chain's changes between consecutive processed blocks, from nothing.
         let processed = try await fixture.processedBlocks()
@@ -160,12 +155,7 @@ struct WatcherFollowTests {
             try await fixture.chain.produceBlock()
             try await fixture.waitForWatcher()
         }
-        let history = fixture.history
-        let deadline = ContinuousClock.now + .seconds(30)
-        let published = try await fixture.publisher.lastPublishedBlock()?.number
-        while ContinuousClock.now < deadline, (try? await history.lastBlock(logger: fixture.logger)) != published {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await fixture.waitForHistory()
         await fixture.stopWatcher()
         _ = try await fixture.redis.send(RedisCommand("FLUSHALL"))
         for _ in 0..<3 { try await fixture.chain.produceBlock() }
@@ -176,10 +166,7 @@ struct WatcherFollowTests {
             try await fixture.waitForWatcher()
         }
         #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
-        let last = try await fixture.publisher.lastPublishedBlock()?.number
-        while ContinuousClock.now < deadline + .seconds(30), (try? await fixture.history.lastBlock(logger: fixture.logger)) != last {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await fixture.waitForHistory()
         #expect(try await fixture.processedBlocks().contains { $0.gapFrom != nil }, "the blocks missed while down are a recorded gap")
         try await expectHistoryIsTheChains(fixture)
     }
@@ -194,11 +181,7 @@ struct WatcherFollowTests {
         defer { Task { await fixture.shutdown() } }
         try await fixture.startWatcher()
         try await fixture.waitForWatcher()
-        let published = try await fixture.publisher.lastPublishedBlock()?.number
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, (try? await fixture.history.lastBlock(logger: fixture.logger)) != published {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await fixture.waitForHistory()
         await fixture.stopWatcher()
         let other = "0x" + String(repeating: "ab", count: 32)
         let database = Database(configuration: try DatabaseConfiguration(url: fixture.databaseURL), logger: fixture.logger)
