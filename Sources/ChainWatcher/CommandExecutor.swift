@@ -145,7 +145,8 @@ public final class CommandExecutor: Service, Sendable {
                                                    specVersion: specVersion, transactionVersion: runtime.transactionVersion)
             let signed = try ExtrinsicBuilder(metadata: metadata).sign(call: call, signer: signer, parameters: parameters)
             let birthNumber = era.birth(current: best)
-            let signedWindow = (birth: birthNumber, end: birthNumber + settings.eraPeriod.eraLength)
+            let length: UInt64 = if case .mortal(let period, _) = era { period } else { settings.eraPeriod }
+            let signedWindow = (birth: birthNumber, end: birthNumber + length)
             let stored = try await store.recordSigned(record.id, extrinsic: signed.hex, hash: Hex.encode(signed.hash, prefixed: true), era: signedWindow, logger: logger)
             if stored == signed.hex {
                 window = signedWindow
@@ -350,13 +351,5 @@ public final class CommandExecutor: Service, Sendable {
         }
         return CommandStatus(commandID: record.id, state: final ? .finalized : .inBlock, extrinsicHash: hash, blockHash: blockHex,
                              detail: succeeded ? "ExtrinsicSuccess" : "included")
-    }
-}
-
-private extension UInt64 {
-    /// A mortal era's length for a requested period, as ``Era`` rounds it.
-    var eraLength: UInt64 {
-        guard case .mortal(let period, _) = Era(period: self, current: 0) else { return self }
-        return period
     }
 }
