@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "taostream", targets: ["TaoStream"]),
         .executable(name: "stream-load", targets: ["StreamLoad"]),
+        .executable(name: "fanout-load", targets: ["FanoutLoad"]),
         .executable(name: "metadata-decode", targets: ["MetadataDecode"]),
         .executable(name: "snapshot-read", targets: ["SnapshotRead"]),
         .library(name: "Model", targets: ["Model"]),
@@ -25,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -37,6 +40,8 @@ let package = Package(
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
         // libsodium: BLAKE2b here; ristretto255, Argon2i and secretbox for keys.
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
+        // zlib: permessage-deflate, each update compressed once for every client that negotiated it.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "SubstrateCore", dependencies: ["CSodium"]),
         .target(name: "SubstrateExtrinsics", dependencies: ["SubstrateCore", "SubstrateKeys"]),
         .target(
@@ -101,11 +106,17 @@ let package = Package(
         .target(
             name: "StreamServer",
             dependencies: [
-                "Model", "TaoRedis", "TaoStore", "TaoConfiguration",
+                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -135,6 +146,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/StreamLoad"
+        ),
+        .executableTarget(
+            name: "FanoutLoad",
+            dependencies: [
+                "Model", "ChainWatcher", "TaoRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/FanoutLoad"
         ),
         .executableTarget(name: "MetadataDecode", dependencies: ["SubstrateCore"], path: "Benchmarks/MetadataDecode"),
         .executableTarget(
@@ -167,11 +188,12 @@ let package = Package(
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness",
+        .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness", "CZlib",
             "DevChain", "SubstrateCore", "SubstrateKeys", "SubstrateExtrinsics", "TaoStore", "TaoRedis", "Model", "TaoConfiguration",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")]),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket")]),
         .testTarget(name: "TaoStreamTests", dependencies: [
             "TaoStream", "TestHarness", "SubstrateCore", "SubstrateKeys",
             .product(name: "Hummingbird", package: "hummingbird"),

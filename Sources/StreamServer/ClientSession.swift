@@ -38,8 +38,10 @@ final class ClientSession: Sendable {
 
     let id: UInt64
     let queue: OutboundQueue
-    private let services: SessionServices
+    let transport: SessionTransport
+    let services: SessionServices
     private let state: Mutex<State>
+    private let closer: Closer
 
     struct Subscription: Sendable {
         var filter: DividendFilter
@@ -53,7 +55,7 @@ final class ClientSession: Sendable {
 
     private struct Buffered {
         var change: DividendChange
-        var frame: ByteBuffer
+        var frame: UpdateFrame
         var received: ContinuousClock.Instant
         var pending: Set<String>
         var delivered: Bool
@@ -64,19 +66,23 @@ final class ClientSession: Sendable {
         var subscriptions: [String: Subscription] = [:]
         var buffer: [Buffered] = []
         var counter = 0
-        var lastActivity = ContinuousClock.now
         var limiter: RateLimiter
         var errors: ErrorBudget
-        var onOverflow: (@Sendable () -> Void)?
+        var slow = false
+        /// Messages received and not yet handled, in order; `handling` while a task works them off.
+        var inbox: [InboundMessage] = []
+        var handling = false
     }
 
     /// How a paced catch-up may go on.
     private enum Pace { case ready, gone, slow }
 
-    init(id: UInt64, services: SessionServices) {
+    init(id: UInt64, services: SessionServices, transport: SessionTransport) {
         self.id = id
         self.services = services
-        self.queue = OutboundQueue(limit: services.limits.queueLimit, policy: services.limits.slowClientPolicy)
+        self.transport = transport
+        self.queue = OutboundQueue(limit: services.limits.queueLimit, byteLimit: services.limits.queueBytes, policy: services.limits.slowClientPolicy)
+        self.closer = Closer()
         self.state = Mutex(State(
             limiter: RateLimiter(perSecond: services.limits.messagesPerSecond, burst: services.limits.messagesPerSecond * 2),
             errors: ErrorBudget(perMinute: services.limits.errorsPerMinute)
@@ -85,19 +91,36 @@ final class ClientSession: Sendable {
 
     var token: APIToken? { state.withLock { $0.token } }
     var subscriptionCount: Int { state.withLock { $0.subscriptions.count } }
-    var lastActivity: ContinuousClock.Instant { state.withLock { $0.lastActivity } }
-
-    func setOverflowHandler(_ handler: @escaping @Sendable () -> Void) {
-        state.withLock { $0.onOverflow = handler }
-    }
+    var isClosing: Bool { closer.isClosing }
+    var claimedTokenID: String? { closer.claimedTokenID }
 
     func authenticated(as token: APIToken) {
         state.withLock { $0.token = token }
+        transport.authenticated()
     }
 
     func send(_ message: ServerMessage) {
-        queue.push(frame: FrameEncoder.encode(message))
-        services.metrics.messagesOut.increment()
+        if queue.push(frame: FrameEncoder.encode(message)) == .overflow {
+            slowClient()
+        }
+        transport.wake(queue)
+    }
+
+    /// Queues a close frame after what is queued; later calls do nothing.
+    func close(_ code: CloseCode, _ reason: String) {
+        close(rawCode: code.rawValue, reason)
+    }
+
+    func close(rawCode: UInt16, _ reason: String) {
+        guard closer.claimClose() else { return }
+        queue.pushClose(code: rawCode, reason: reason)
+        transport.closeQueued()
+        transport.wake(queue)
+    }
+
+    /// Takes the token's connection slot for this session (given back when it ends).
+    func claimSlot(tokenID: String) {
+        closer.claimedTokenID = tokenID
     }
 
     /// Answers a bad message; false when the connection has had too many and must close.
@@ -109,9 +132,35 @@ final class ClientSession: Sendable {
 
     /// Applies the rate limit to one incoming message.
     func admit() -> Bool {
+        state.withLock { $0.limiter.allow() }
+    }
+
+    // MARK: Inbound
+
+    /// Takes a message from the socket. Messages are handled one at a time, in order, by one task
+    /// that lives only while there are messages to handle (none for an idle connection).
+    func receive(_ message: InboundMessage) {
+        let start = state.withLock { state -> Bool in
+            state.inbox.append(message)
+            guard !state.handling else { return false }
+            state.handling = true
+            return true
+        }
+        guard start else { return }
+        Task {
+            while let next = self.nextInbound() {
+                await services.intake.handle(next, session: self)
+            }
+        }
+    }
+
+    private func nextInbound() -> InboundMessage? {
         state.withLock { state in
-            state.lastActivity = .now
-            return state.limiter.allow()
+            guard !state.inbox.isEmpty else {
+                state.handling = false
+                return nil
+            }
+            return state.inbox.removeFirst()
         }
     }
 
@@ -281,6 +330,7 @@ final class ClientSession: Sendable {
                 for change in replay[next..<end] {
                     enqueueUpdate(change, frame: Self.frame(for: change), received: .now)
                 }
+                transport.wake(queue)
                 next = end
             } else if flushCollected(name, floor: floor, upTo: paced ? page : Int.max) {
                 return
@@ -330,6 +380,7 @@ final class ClientSession: Sendable {
             return (!more, results)
         }
         for result in results { account(result) }
+        transport.wake(queue)
         return done
     }
 
@@ -344,13 +395,14 @@ final class ClientSession: Sendable {
         }
     }
 
-    private static func frame(for change: DividendChange) -> ByteBuffer {
-        FrameEncoder.update(payload: (try? ChangeJSON.encode(change)) ?? [])
+    private static func frame(for change: DividendChange) -> UpdateFrame {
+        UpdateFrame(payload: FrameEncoder.update(payload: (try? ChangeJSON.encode(change)) ?? []), compressor: nil)
     }
 
     // MARK: Updates from the router
 
-    func deliver(_ change: DividendChange, frame: ByteBuffer, received: ContinuousClock.Instant, matched: [String]) {
+    /// Called on the connection's event loop by the router, which wakes the writer once per batch.
+    func deliver(_ change: DividendChange, frame: UpdateFrame, received: ContinuousClock.Instant, matched: [String]) {
         // Queued under the lock: a subscription going live (or being resynchronised) then sees this
         // update either before its hand-over or after it, never in the middle.
         let result = state.withLock { state -> OutboundQueue.PushResult? in
@@ -372,11 +424,11 @@ final class ClientSession: Sendable {
         if let result { account(result) }
     }
 
-    private func queueUpdate(_ change: DividendChange, frame: ByteBuffer, received: ContinuousClock.Instant) -> OutboundQueue.PushResult {
+    private func queueUpdate(_ change: DividendChange, frame: UpdateFrame, received: ContinuousClock.Instant) -> OutboundQueue.PushResult {
         queue.push(update: frame, key: change.key, offset: change.offset, received: received)
     }
 
-    private func enqueueUpdate(_ change: DividendChange, frame: ByteBuffer, received: ContinuousClock.Instant) {
+    private func enqueueUpdate(_ change: DividendChange, frame: UpdateFrame, received: ContinuousClock.Instant) {
         account(queueUpdate(change, frame: frame, received: received))
     }
 
@@ -392,16 +444,21 @@ final class ClientSession: Sendable {
     }
 
     /// The `close` policy: closes the connection as slow, once (every later update overflows too,
-    /// and the connection is already going). The queue closes too, so nothing more is queued and a
-    /// catch-up waiting for room stops.
+    /// and the connection is already going). What is queued is dropped, so the close frame goes
+    /// out as soon as the socket takes anything: the client's last offset read stays a safe
+    /// `since`, as everything after it is replayed. The queue then closes, so nothing more is
+    /// queued and a catch-up waiting for room stops; a client that reads nothing at all is cut
+    /// when the close handshake's deadline passes.
     private func slowClient() {
-        let handler = state.withLock { state -> (@Sendable () -> Void)? in
-            defer { state.onOverflow = nil }
-            return state.onOverflow
+        let first = state.withLock { state -> Bool in
+            defer { state.slow = true }
+            return !state.slow
         }
-        guard let handler else { return }
+        guard first else { return }
         services.metrics.slowClosed.increment()
-        handler()
+        services.logger.notice("closed a slow client", metadata: ["connection": "\(id)"])
+        queue.discardQueued()
+        close(.slowConsumer, "client reads too slowly")
         queue.close()
     }
 
@@ -416,7 +473,7 @@ final class ClientSession: Sendable {
             services.router.remove(.init(session: self, subscription: name, filter: subscription.filter))
             services.metrics.subscriptions.decrement()
         }
-        queue.close()
+        queue.discard()
     }
 }
 
@@ -428,6 +485,7 @@ struct SessionServices: Sendable {
     let changeLog: ChangeLog
     let metrics: ServerMetrics
     let logger: Logger
+    let intake: MessageIntake
     /// Nil when this server takes no commands (no command store configured).
     var commands: CommandGateway? = nil
     var commandRouter = CommandStatusRouter()

@@ -16,7 +16,7 @@ struct ConnectionDrainer: Service {
         let sessions = registry.startDraining()
         logger.info("draining connections", metadata: ["count": "\(sessions.count)"])
         for session in sessions {
-            session.queue.pushClose(code: 1001, reason: "server shutting down")
+            session.close(rawCode: 1001, "server shutting down")
         }
         let deadline = ContinuousClock.now + timeout
         while registry.count > 0, ContinuousClock.now < deadline {

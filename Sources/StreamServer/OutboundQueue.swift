@@ -4,6 +4,10 @@ import Synchronization
 
 /// The frames waiting to be written to one client.
 ///
+/// Producers push from any thread; the connection's event loop takes items out with
+/// ``take()`` whenever its socket can take more. A push to a queue nobody is draining asks, through
+/// ``requestDrain()``, for one drain to be scheduled: many pushes in one batch cost one wake-up.
+///
 /// Replies are always kept. Updates count against the queue limit; past it, the slow-client policy
 /// either conflates (keeps only the newest queued update of a key) or reports an overflow so the
 /// connection can be closed. Producers of live updates never wait: one slow socket must not hold up
@@ -19,9 +23,18 @@ import Synchronization
 /// between the two asked `since` the later one and never got the earlier.)
 final class OutboundQueue: Sendable {
     enum Item: Sendable {
+        /// A reply or notice: the text of one message.
         case frame(ByteBuffer)
-        case update(key: DividendKey, frame: ByteBuffer, received: ContinuousClock.Instant)
+        case update(key: DividendKey, frame: UpdateFrame, received: ContinuousClock.Instant)
         case close(code: UInt16, reason: String)
+
+        var size: Int {
+            switch self {
+            case .frame(let buffer): buffer.readableBytes
+            case .update(_, let frame, _): frame.wireSize
+            case .close(_, let reason): reason.utf8.count + 4
+            }
+        }
     }
 
     enum PushResult: Equatable { case queued, conflated, overflow, closed }
@@ -59,28 +72,36 @@ final class OutboundQueue: Sendable {
         /// Slots at or after `head` emptied by conflation.
         var holes = 0
         var updateCount = 0
+        var bytes = 0
         /// Each key's newest queued update, for conflation.
         var newest: [DividendKey: Queued] = [:]
-        var waiter: CheckedContinuation<Item?, Never>?
+        /// A drain is scheduled or running: pushes need not ask for another.
+        var draining = false
         var roomWaiters: [UInt64: RoomWaiter] = [:]
         var lastRoomWaiter: UInt64 = 0
         /// A close frame is queued.
         var closing = false
         var closed = false
+
+        var isEmpty: Bool { items.count - head - holes <= 0 }
     }
 
     private let state = Mutex(State())
     let limit: Int
+    /// Bytes queued (replies and updates) before the slow-client policy applies.
+    let byteLimit: Int
     let policy: SlowClientPolicy
 
-    init(limit: Int, policy: SlowClientPolicy) {
+    init(limit: Int, byteLimit: Int = 4 << 20, policy: SlowClientPolicy) {
         self.limit = limit
+        self.byteLimit = byteLimit
         self.policy = policy
     }
 
-    /// Queues a reply or notice; never dropped.
-    func push(frame: ByteBuffer) {
-        _ = enqueue(.frame(frame))
+    /// Queues a reply or notice. Replies are never conflated: past the byte limit the client is
+    /// not reading its replies, and the answer is an overflow under either policy.
+    func push(frame: ByteBuffer) -> PushResult {
+        enqueue(.frame(frame))
     }
 
     /// Queues a close frame after everything already queued; a catch-up waiting for room stops.
@@ -90,24 +111,25 @@ final class OutboundQueue: Sendable {
             return Self.allRoomWaiters(&state)
         }
         for room in rooms { room.resume(with: .closed) }
-        _ = enqueue(.close(code: code, reason: reason))
+        _ = enqueue(.close(code: code, reason: reason), always: true)
     }
 
     /// Queues an update. Pushes must come in increasing offset order for the wire to keep it.
-    func push(update frame: ByteBuffer, key: DividendKey, offset: StreamOffset, received: ContinuousClock.Instant) -> PushResult {
+    func push(update frame: UpdateFrame, key: DividendKey, offset: StreamOffset, received: ContinuousClock.Instant) -> PushResult {
         let item = Item.update(key: key, frame: frame, received: received)
-        let (result, waiter) = state.withLock { state -> (PushResult, CheckedContinuation<Item?, Never>?) in
-            guard !state.closed else { return (.closed, nil) }
+        return state.withLock { state -> PushResult in
+            guard !state.closed else { return .closed }
             var result = PushResult.queued
-            if state.updateCount >= limit {
+            if state.updateCount >= limit || state.bytes + item.size > byteLimit {
                 switch policy {
                 case .close:
-                    return (.overflow, nil)
+                    return .overflow
                 case .conflate:
                     if let queued = state.newest[key], queued.index >= state.head {
                         // An older value than the one queued (another subscription's replay of
                         // the same key) is dropped: the client must not end with it.
-                        guard offset > queued.offset else { return (.conflated, nil) }
+                        guard offset > queued.offset else { return .conflated }
+                        if case .update(_, let old, _)? = state.items[queued.index] { state.bytes -= old.wireSize }
                         state.items[queued.index] = nil
                         state.holes += 1
                         state.updateCount -= 1
@@ -116,12 +138,11 @@ final class OutboundQueue: Sendable {
                         if state.holes > 1024 && state.holes * 2 > state.items.count - state.head {
                             compact(&state)
                         }
+                    } else if state.bytes + item.size > byteLimit {
+                        // Nothing of this key to replace, and no room in bytes: the client is not reading.
+                        return .overflow
                     }
                 }
-            }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return (result, waiter)
             }
             var newerQueued = false
             if let queued = state.newest[key], queued.index >= state.head, queued.offset >= offset {
@@ -132,55 +153,71 @@ final class OutboundQueue: Sendable {
             }
             state.items.append(item)
             state.updateCount += 1
-            return (result, nil)
+            state.bytes += item.size
+            return result
         }
-        waiter?.resume(returning: item)
-        return result
     }
 
-    private func enqueue(_ item: Item) -> PushResult {
-        let waiter = state.withLock { state -> CheckedContinuation<Item?, Never>? in
-            guard !state.closed else { return nil }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
-            }
+    private func enqueue(_ item: Item, always: Bool = false) -> PushResult {
+        state.withLock { state in
+            guard !state.closed else { return .closed }
+            if !always && state.bytes + item.size > byteLimit && !state.isEmpty { return .overflow }
             state.items.append(item)
-            return nil
+            state.bytes += item.size
+            return .queued
         }
-        waiter?.resume(returning: item)
-        return .queued
     }
 
-    /// The next item to write, waiting for one; nil once closed and empty.
-    func next() async -> Item? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Item?, Never>) in
-            let (ready, rooms) = state.withLock { state -> (Item??, [RoomWaiter]) in
-                while state.head < state.items.count {
-                    let item = state.items[state.head]
-                    state.items[state.head] = nil
-                    state.head += 1
-                    switch item {
-                    case nil:
-                        state.holes -= 1
-                    case .update(let key, _, _)?:
-                        state.updateCount -= 1
-                        if state.newest[key]?.index == state.head - 1 { state.newest[key] = nil }
-                    default:
-                        break
-                    }
-                    if state.head > 1024 && state.head * 2 > state.items.count {
-                        compact(&state)
-                    }
-                    if let item { return (.some(item), Self.roomMade(&state, limit: limit)) }
-                }
-                if state.closed { return (.some(nil), []) }
-                state.waiter = continuation
-                return (.none, [])
-            }
-            for room in rooms { room.resume(with: .available) }
-            if let ready { continuation.resume(returning: ready) }
+    /// True when the caller must schedule a drain: there is something to write and no drain is
+    /// scheduled or running. The drain then owns the queue until ``take()`` answers nil or it
+    /// ``park()``s.
+    func requestDrain() -> Bool {
+        state.withLock { state in
+            guard !state.draining, !state.isEmpty else { return false }
+            state.draining = true
+            return true
         }
+    }
+
+    /// The next item to write; nil when empty, which also ends the drain (in the same lock, so a
+    /// push that comes after it asks for a new one).
+    func take() -> Item? {
+        let (item, rooms) = state.withLock { state -> (Item?, [RoomWaiter]) in
+            while state.head < state.items.count {
+                let item = state.items[state.head]
+                state.items[state.head] = nil
+                state.head += 1
+                switch item {
+                case nil:
+                    state.holes -= 1
+                case .update(let key, _, _)?:
+                    state.updateCount -= 1
+                    if state.newest[key]?.index == state.head - 1 { state.newest[key] = nil }
+                default:
+                    break
+                }
+                if let item { state.bytes -= item.size }
+                if state.head > 1024 && state.head * 2 > state.items.count {
+                    compact(&state)
+                }
+                if let item { return (item, Self.roomMade(&state, limit: limit)) }
+            }
+            // Empty: a small array is kept for the next batch (no allocation per update), a large
+            // one goes back, so a connection that once had a burst does not hold its memory.
+            state.items.removeAll(keepingCapacity: state.items.capacity <= 8)
+            state.head = 0
+            state.holes = 0
+            state.draining = false
+            return (nil, [])
+        }
+        for room in rooms { room.resume(with: .available) }
+        return item
+    }
+
+    /// Ends a drain that stopped with items left (the socket is full); the writer drains again
+    /// when it becomes writable.
+    func park() {
+        state.withLock { $0.draining = false }
     }
 
     /// Waits until `room` more updates fit under the limit beside those queued (at most the limit
@@ -223,19 +260,42 @@ final class OutboundQueue: Sendable {
     }
 
     var queuedUpdates: Int { state.withLock { $0.updateCount } }
+    var queuedBytes: Int { state.withLock { $0.bytes } }
 
-    var isEmpty: Bool { state.withLock { $0.items.count - $0.head - $0.holes <= 0 } }
+    var isEmpty: Bool { state.withLock { $0.isEmpty } }
 
-    /// Stops accepting items; the writer still drains what is queued, then gets nil.
+    /// Stops accepting items; what is queued may still be taken.
     func close() {
-        let (waiter, rooms) = state.withLock { state -> (CheckedContinuation<Item?, Never>?, [RoomWaiter]) in
+        let rooms = state.withLock { state -> [RoomWaiter] in
             state.closed = true
-            let waiter = state.waiter
-            state.waiter = nil
-            return (waiter, Self.allRoomWaiters(&state))
+            return Self.allRoomWaiters(&state)
         }
-        waiter?.resume(returning: nil)
         for room in rooms { room.resume(with: .closed) }
+    }
+
+    /// Drops what is queued but stays open, for a close frame to go out next.
+    func discardQueued() {
+        state.withLock { state in
+            state.items = []
+            state.newest = [:]
+            state.head = 0
+            state.holes = 0
+            state.updateCount = 0
+            state.bytes = 0
+        }
+    }
+
+    /// Drops everything queued (the connection is gone): the frames' memory goes at once.
+    func discard() {
+        close()
+        state.withLock { state in
+            state.items = []
+            state.newest = [:]
+            state.head = 0
+            state.holes = 0
+            state.updateCount = 0
+            state.bytes = 0
+        }
     }
 
     /// The room waiters whose updates now fit, taken out of the state.

@@ -37,7 +37,7 @@ struct RevocationSweeper: Service {
         var closed = 0
         for session in sessions {
             guard let id = session.token?.id, revoked.contains(id) else { continue }
-            session.queue.pushClose(code: CloseCode.tokenRevoked.rawValue, reason: "token revoked")
+            session.close(.tokenRevoked, "token revoked")
             closed += 1
         }
         if closed > 0 { logger.notice("closed connections of revoked tokens", metadata: ["count": "\(closed)"]) }

@@ -1,6 +1,5 @@
 import Hummingbird
-import HummingbirdWSCompression
-import HummingbirdWebSocket
+import HummingbirdCore
 import Logging
 import Model
 import NIOCore
@@ -31,13 +30,14 @@ public struct StreamServer: Sendable {
         sentiment: SentimentSettings? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) {
-        let router = UpdateRouter()
+        let router = UpdateRouter(metrics: metrics)
         let registry = ConnectionRegistry()
         let snapshots = SnapshotReader(redis: redis, layout: settings.layout)
         let changeLog = ChangeLog(redis: redis, layout: settings.layout)
         let authenticator = TokenAuthenticator(store: tokens)
+        let intake = MessageIntake(authenticator: authenticator, registry: registry, limits: settings.limits, metrics: metrics)
         var services = SessionServices(
-            limits: settings.limits, router: router, snapshots: snapshots, changeLog: changeLog, metrics: metrics, logger: logger
+            limits: settings.limits, router: router, snapshots: snapshots, changeLog: changeLog, metrics: metrics, logger: logger, intake: intake
         )
         if let commands {
             services.commands = CommandGateway(
@@ -59,27 +59,15 @@ public struct StreamServer: Sendable {
         LegacyDividendsController(authenticator: authenticator, snapshots: snapshots, commands: services.commands).register(in: httpRouter)
         WebClientController(directory: settings.webClientDirectory).register(in: httpRouter)
 
-        let webSocketRouter = Router(context: StreamRequestContext.self)
-        WebSocketEndpoint(services: services, authenticator: authenticator, registry: registry).register(in: webSocketRouter)
-
-        let limits = settings.limits
+        let endpoint = WebSocketEndpoint(services: services, authenticator: authenticator, registry: registry)
         self.application = Application(
             router: httpRouter,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: webSocketRouter,
-                configuration: .init(ws: .init(
-                    maxFrameSize: limits.maxFrameBytes,
-                    // zlib's state is the bulk of an idle connection's memory: a 4 KiB window and
-                    // memory level 2 keep it near 20 KiB instead of ~145 KiB with the defaults
-                    // (measured in Benchmarks/RESULTS.md), for a few percent of ratio on small frames.
-                    extensions: [.perMessageDeflate(
-                        clientMaxWindow: 12, clientNoContextTakeover: true, serverMaxWindow: 12, serverNoContextTakeover: true,
-                        memoryLevel: 2, maxDecompressedFrameSize: limits.maxFrameBytes, minFrameSizeToCompress: 512
-                    )],
-                    autoPing: .enabled(timePeriod: limits.pingInterval)
-                ))
-            ),
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "taostream"),
+            server: HTTPServerBuilder { responder in
+                StreamChannel(responder: responder, endpoint: endpoint, http: .init())
+            },
+            // A deep accept queue: after a deploy or a failover every client comes back at once, and a
+            // full queue drops SYNs that the kernel retries only a second later.
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "taostream", backlog: 4096),
             onServerRunning: onServerRunning,
             logger: logger
         )

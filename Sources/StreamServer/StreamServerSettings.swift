@@ -50,6 +50,11 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var pingInterval: Duration = .seconds(30)
     /// Updates queued for one client before the slow-client policy applies (TAOSTREAM_QUEUE_LIMIT).
     public var queueLimit: Int = 1024
+    /// Bytes (replies and updates) queued for one client before the slow-client policy applies
+    /// (TAOSTREAM_QUEUE_BYTES): bounds what a client that stopped reading can cost.
+    public var queueBytes: Int = 4 << 20
+    /// How long a connection has to complete its HTTP upgrade request once the TCP connection is open.
+    public var upgradeTimeout: Duration = .seconds(10)
     public var slowClientPolicy: SlowClientPolicy = .conflate
     /// How long a graceful shutdown waits for queued messages to drain before closing with 1001.
     public var drainTimeout: Duration = .seconds(5)

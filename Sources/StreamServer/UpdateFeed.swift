@@ -25,6 +25,8 @@ final class UpdateFeed: Service, Sendable {
     /// subscription drops before a single change was routed. Kept apart from `lastRouted` so a
     /// change already in flight on the subscription is not mistaken for a duplicate.
     private let baseline = Mutex<StreamOffset?>(nil)
+    /// Each update is framed and compressed once here, for every recipient.
+    private let compressor = Mutex(MessageCompressor())
 
     init(redis: RedisConfiguration, router: UpdateRouter, changeLog: ChangeLog, registry: ConnectionRegistry, layout: RedisLayout, metrics: ServerMetrics, commandRouter: CommandStatusRouter, logger: Logger) {
         self.commandRouter = commandRouter
@@ -86,7 +88,8 @@ final class UpdateFeed: Service, Sendable {
         }
         guard fresh else { return }
         metrics.updatesRouted.increment()
-        router.route(change, frame: FrameEncoder.update(payload: message.payload), received: received)
+        let frame = compressor.withLock { UpdateFrame(payload: FrameEncoder.update(payload: message.payload), compressor: $0) }
+        router.route(change, frame: frame, received: received)
     }
 
     private func recordBaseline() async {

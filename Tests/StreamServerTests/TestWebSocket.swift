@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdWSClient
+import HummingbirdWSCompression
 import Logging
 import Model
 import NIOCore

@@ -1,0 +1,27 @@
+import NIOCore
+import Synchronization
+
+/// One compressor and one decompressor per event loop, shared by every connection on it: without
+/// context takeover each message is compressed on its own, so no connection needs zlib state of
+/// its own (tens of KiB each).
+final class LoopCodec {
+    let compressor = MessageCompressor()
+    let decompressor = MessageDecompressor()
+
+    private static let perLoop = Mutex<[ObjectIdentifier: LoopCodecBox]>([:])
+
+    /// The codec of `loop`; only ever used on that loop.
+    static func of(_ loop: any EventLoop) -> LoopCodec {
+        perLoop.withLock { table in
+            if let box = table[ObjectIdentifier(loop)] { return box.codec }
+            let box = LoopCodecBox(codec: LoopCodec())
+            table[ObjectIdentifier(loop)] = box
+            return box.codec
+        }
+    }
+}
+
+/// Each codec is used by its own loop's thread only, which is what makes sharing the table safe.
+private struct LoopCodecBox: @unchecked Sendable {
+    let codec: LoopCodec
+}
