@@ -193,7 +193,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-            .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket")]),
+            .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
+            .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "TaoStreamTests", dependencies: [
             "TaoStream", "TestHarness", "SubstrateCore", "SubstrateKeys",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -205,7 +205,7 @@ public actor DevChain {
         // Against the version the node reports (at its best block), as a Substrate pool does;
         // an upgrade taking effect before inclusion makes it invalid at block production.
         let extrinsic = try executor.validate(bytes, state: state, best: bestNumber, specVersion: specVersion(number: bestNumber)) { number in
-            Int(number) < self.blocks.count ? self.blocks[Int(number)].hash : nil
+            number < UInt64(self.blocks.count) ? self.blocks[Int(number)].hash : nil
         }
         pool.append((hash, extrinsic, bytes))
         emit(.extrinsic(hash: hash, status: .ready))

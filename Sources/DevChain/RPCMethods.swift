@@ -85,8 +85,10 @@ struct RPCMethods {
             return await chain.storage(key, at: hash)?.hexJSON ?? .null
         case "state_getKeysPaged", "state_getKeysPagedAt":
             let prefix = try params.bytes(0) ?? []
-            let count = Int(try params.integer(1) ?? 1000)
-            guard count <= 1000 else { throw .invalidParams("count \(count) exceeds the maximum of 1000") }
+            // Compared as sent: a client's number may not fit an Int (a conversion would trap).
+            let requested = try params.integer(1) ?? 1000
+            guard requested <= 1000 else { throw .invalidParams("count \(requested) exceeds the maximum of 1000") }
+            let count = Int(requested)
             let start = try params.bytes(2)
             let hash = try params.bytes(3)
             guard let keys = await chain.keys(prefix: prefix, count: count, after: start, at: hash) else {

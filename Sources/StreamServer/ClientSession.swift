@@ -401,27 +401,40 @@ final class ClientSession: Sendable {
 
     // MARK: Updates from the router
 
-    /// Called on the connection's event loop by the router, which wakes the writer once per batch.
-    func deliver(_ change: DividendChange, frame: UpdateFrame, received: ContinuousClock.Instant, matched: [String]) {
+    /// Called on the connection's event loop by the router, which flushes and wakes the writer
+    /// once per batch. An update for a live subscription goes straight to the socket when nothing
+    /// is queued before it and the socket takes it (the common case: no lock but this one, no queue
+    /// entry); otherwise it is queued. True when it was written directly.
+    @discardableResult
+    func deliver(_ change: DividendChange, frame: UpdateFrame, received: ContinuousClock.Instant, matched: [String]) -> Bool {
         // Queued under the lock: a subscription going live (or being resynchronised) then sees this
         // update either before its hand-over or after it, never in the middle.
-        let result = state.withLock { state -> OutboundQueue.PushResult? in
+        enum Outcome { case buffered, written, queued(OutboundQueue.PushResult) }
+        let outcome = state.withLock { state -> Outcome in
             var live = false
-            var pending = Set<String>()
+            var pending: Set<String>?
             for name in matched {
                 guard let subscription = state.subscriptions[name] else { continue }
                 if subscription.live {
                     if subscription.floor.map({ change.offset > $0 }) ?? true { live = true }
                 } else {
-                    pending.insert(name)
+                    pending = (pending ?? []).union([name])
                 }
             }
-            if !pending.isEmpty {
+            if let pending {
                 state.buffer.append(Buffered(change: change, frame: frame, received: received, pending: pending, delivered: live))
             }
-            return live ? queueUpdate(change, frame: frame, received: received) : nil
+            guard live else { return .buffered }
+            if transport.writeDirectly(frame, queue: queue) { return .written }
+            return .queued(queueUpdate(change, frame: frame, received: received))
         }
-        if let result { account(result) }
+        switch outcome {
+        case .buffered: return false
+        case .written: return true
+        case .queued(let result):
+            account(result)
+            return false
+        }
     }
 
     private func queueUpdate(_ change: DividendChange, frame: UpdateFrame, received: ContinuousClock.Instant) -> OutboundQueue.PushResult {

@@ -288,14 +288,7 @@ final class OutboundQueue: Sendable {
     /// Drops everything queued (the connection is gone): the frames' memory goes at once.
     func discard() {
         close()
-        state.withLock { state in
-            state.items = []
-            state.newest = [:]
-            state.head = 0
-            state.holes = 0
-            state.updateCount = 0
-            state.bytes = 0
-        }
+        discardQueued()
     }
 
     /// The room waiters whose updates now fit, taken out of the state.

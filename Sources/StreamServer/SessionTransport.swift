@@ -25,6 +25,20 @@ final class SessionTransport: Sendable {
         onLoop { $0.drain() }
     }
 
+    /// On the loop: writes an update at once, without a flush, when the socket can take it and
+    /// nothing is queued before it. False when it must be queued instead.
+    func writeDirectly(_ frame: UpdateFrame, queue: OutboundQueue) -> Bool {
+        guard eventLoop.inEventLoop, let handler = connection.value else { return false }
+        return handler.writeNow(frame, queue: queue)
+    }
+
+    /// On the loop, after a batch of deliveries: one flush for what was written directly, and a
+    /// drain for what was queued.
+    func endBatch(_ queue: OutboundQueue) {
+        connection.value?.flushIfNeeded()
+        wake(queue)
+    }
+
     /// A close frame was queued: the connection starts its close handshake's clock.
     func closeQueued() {
         onLoop { $0.closeQueued() }

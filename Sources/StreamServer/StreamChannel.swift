@@ -34,10 +34,17 @@ struct StreamChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let decision = NIOLoopBoundBox<WebSocketEndpoint.Decision?>(nil, eventLoop: channel.eventLoop)
+            // A connection must send a whole request head in time: sockets that never send a byte,
+            // or send one every few seconds (slowloris), are closed instead of held forever.
+            let headSeen = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+            channel.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(endpoint.limits.upgradeTimeout)) {
+                if !headSeen.value { channel.close(promise: nil) }
+            }
             let upgrader = WebSocketUpgrader(
                 maxFrameSize: endpoint.limits.maxFrameBytes,
                 shouldUpgrade: { channel, head in
-                    endpoint.decide(head, on: channel.eventLoop).map { outcome -> HTTPHeaders? in
+                    headSeen.value = true
+                    return endpoint.decide(head, on: channel.eventLoop).map { outcome -> HTTPHeaders? in
                         decision.value = outcome
                         guard case .upgrade(let grant) = outcome else { return nil }
                         var headers = HTTPHeaders()
@@ -46,6 +53,7 @@ struct StreamChannel: ServerChildChannel, HTTPChannelHandler {
                     }
                 },
                 malformed: { _ in
+                    headSeen.value = true
                     decision.value = .refuse(WebSocketEndpoint.Refusal(status: .badRequest, error: ProtocolError(.invalidField, "a WebSocket upgrade needs one Sec-WebSocket-Key and Sec-WebSocket-Version: 13")))
                 },
                 install: { channel in
@@ -56,7 +64,8 @@ struct StreamChannel: ServerChildChannel, HTTPChannelHandler {
             let upgrade = NIOTypedHTTPServerUpgradeConfiguration(
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    headSeen.value = true
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                         try channel.pipeline.syncOperations.addHandlers(http.additionalChannelHandlers())
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: http.idleTimeout.map { .init($0) }, logger: logger))

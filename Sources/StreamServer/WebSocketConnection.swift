@@ -32,6 +32,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     /// compressed, and the bytes so far.
     private var partial: (opcode: WebSocketOpcode, compressed: Bool, data: ByteBuffer)?
     private var draining = false
+    /// Updates were written directly since the last flush.
+    private var unflushed = false
 
     init(session: ClientSession, settings: Settings, codec: LoopCodec, authenticated: Bool) {
         self.session = session
@@ -222,10 +224,25 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
             }
         }
         if !context.channel.isWritable { session.queue.park() }
-        if written > 0 {
+        if written > 0 || unflushed {
+            unflushed = false
             context.flush()
-            session.services.metrics.messagesOut.increment(by: Int64(written))
+            if written > 0 { session.services.metrics.messagesOut.increment(by: Int64(written)) }
         }
+    }
+
+    /// Writes an update that nothing queued has to precede, if the socket takes it now.
+    func writeNow(_ frame: UpdateFrame, queue: OutboundQueue) -> Bool {
+        guard let context, !draining, !machine.isClosing, context.channel.isWritable, queue.isEmpty else { return false }
+        context.write(wrapOutboundOut(frame.bytes(deflate: settings.deflate)), promise: nil)
+        unflushed = true
+        return true
+    }
+
+    func flushIfNeeded() {
+        guard unflushed, let context else { return }
+        unflushed = false
+        context.flush()
     }
 
     private func replyFrame(_ payload: ByteBuffer) -> ByteBuffer {

@@ -52,8 +52,12 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         promise?.succeed()
         guard let index = pending.firstIndex(where: { $0.id == timeout.id }) else { return }
         let name = pending[index].name
-        failAll(RedisError.timeout(command: name, seconds: timeout.seconds))
+        // Closed before the callers hear of it: one that retries at once must find this connection
+        // inactive and open a new one, not send on the one being closed.
+        let waiting = pending
+        pending.removeAll()
         context.close(promise: nil)
+        for entry in waiting { entry.promise.fail(RedisError.timeout(command: name, seconds: timeout.seconds)) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -72,8 +72,11 @@ struct WatcherServices {
                 reclaimAfter: try source.duration("TAOSTREAM_COMMAND_RECLAIM_AFTER", default: .seconds(60), range: .milliseconds(100)...(.seconds(86_400))),
                 metadataCache: settings.metadataCache
             )
+            // The executor's XREADGROUP BLOCK holds its connection for up to a second at a time:
+            // on a Redis client of its own, it never delays the publisher's or the server's calls.
+            let executorRedis = RedisClient(configuration: redis.configuration, logger: Logger(label: "taostream.redis.executor"))
             services.append(CommandExecutor(
-                client: ChainClient(endpoints: endpoints, logger: logger) { metrics.recordReconnect() }, redis: redis, layout: layout,
+                client: ChainClient(endpoints: endpoints, logger: logger) { metrics.recordReconnect() }, redis: executorRedis, layout: layout,
                 store: CommandStore(database: database), signer: signer, settings: executor, logger: logger
             ))
             logger.notice("executing stake/unstake commands", metadata: ["coldkey": "\(SS58Address(publicKey: signer.publicKey))"])

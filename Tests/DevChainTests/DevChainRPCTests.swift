@@ -32,6 +32,20 @@ struct DevChainRPCTests {
         #expect(badParams["error"]?["code"] == .integer(-32602))
     }
 
+    /// Numbers beyond Int's range once trapped in a conversion and took the whole process down.
+    @Test func numbersTooLargeForTheNodeAreRefusedAndItStaysUp() async throws {
+        let fixture = try await DevChainFixture.start()
+        defer { Task { await fixture.stop() } }
+        let rpc = try await fixture.connect()
+        for count: JSONValue in [.unsigned(18_446_744_073_709_551_615), .string("9223372036854775808"), .string("0xffffffffffffffff")] {
+            let answer = try await rpc.response("state_getKeysPaged", [.string("0x"), count])
+            #expect(answer["error"]?["code"] == .integer(-32602))
+        }
+        let number = try await rpc.response("chain_getBlockHash", [.string("0xffffffffffffffff")])
+        #expect(number["error"] != nil || number["result"] == .null)
+        #expect(try await rpc.call("system_chain") == "TaoStream DevChain")
+    }
+
     @Test func blocksHeadersAndFinality() async throws {
         let fixture = try await DevChainFixture.start { $0.finalityLag = 2 }
         defer { Task { await fixture.stop() } }
