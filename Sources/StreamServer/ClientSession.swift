@@ -258,7 +258,12 @@ final class ClientSession: Sendable {
             return
         }
         let generation = nextGeneration(name)
-        let snapshot = try await services.snapshots.read(filter)
+        let snapshot: SnapshotReader.Snapshot
+        if let cached = services.cache.read(filter) {
+            snapshot = cached
+        } else {
+            snapshot = try await services.snapshots.read(filter)
+        }
         send(.subscribed(.init(id: id, subscription: name, filter: filter, snapshot: snapshot.entries, recovered: since == nil ? nil : false, offset: snapshot.offset)))
         await catchUp(name, generation: generation, replaying: [], floor: snapshot.offset)
     }
@@ -495,6 +500,7 @@ struct SessionServices: Sendable {
     let limits: ConnectionLimits
     let router: UpdateRouter
     let snapshots: SnapshotReader
+    let cache: SnapshotCache
     let changeLog: ChangeLog
     let metrics: ServerMetrics
     let logger: Logger

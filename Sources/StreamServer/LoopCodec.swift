@@ -8,20 +8,15 @@ final class LoopCodec {
     let compressor = MessageCompressor()
     let decompressor = MessageDecompressor()
 
-    private static let perLoop = Mutex<[ObjectIdentifier: LoopCodecBox]>([:])
+    private static let perLoop = Mutex<[ObjectIdentifier: UncheckedBox<LoopCodec>]>([:])
 
     /// The codec of `loop`; only ever used on that loop.
     static func of(_ loop: any EventLoop) -> LoopCodec {
         perLoop.withLock { table in
-            if let box = table[ObjectIdentifier(loop)] { return box.codec }
-            let box = LoopCodecBox(codec: LoopCodec())
-            table[ObjectIdentifier(loop)] = box
-            return box.codec
+            if let box = table[ObjectIdentifier(loop)] { return box.value }
+            let codec = LoopCodec()
+            table[ObjectIdentifier(loop)] = UncheckedBox(codec)
+            return codec
         }
     }
-}
-
-/// Each codec is used by its own loop's thread only, which is what makes sharing the table safe.
-private struct LoopCodecBox: @unchecked Sendable {
-    let codec: LoopCodec
 }

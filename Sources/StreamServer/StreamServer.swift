@@ -35,9 +35,10 @@ public struct StreamServer: Sendable {
         let snapshots = SnapshotReader(redis: redis, layout: settings.layout)
         let changeLog = ChangeLog(redis: redis, layout: settings.layout)
         let authenticator = TokenAuthenticator(store: tokens)
+        let cache = SnapshotCache()
         let intake = MessageIntake(authenticator: authenticator, registry: registry, limits: settings.limits, metrics: metrics)
         var services = SessionServices(
-            limits: settings.limits, router: router, snapshots: snapshots, changeLog: changeLog, metrics: metrics, logger: logger, intake: intake
+            limits: settings.limits, router: router, snapshots: snapshots, cache: cache, changeLog: changeLog, metrics: metrics, logger: logger, intake: intake
         )
         if let commands {
             services.commands = CommandGateway(
@@ -48,7 +49,7 @@ public struct StreamServer: Sendable {
         self.metrics = metrics
         self.feed = UpdateFeed(
             redis: settings.redis, router: router, changeLog: changeLog, registry: registry, layout: settings.layout,
-            metrics: metrics, commandRouter: services.commandRouter, logger: logger
+            metrics: metrics, commandRouter: services.commandRouter, cache: cache, snapshots: snapshots, logger: logger
         )
         self.drainer = ConnectionDrainer(registry: registry, timeout: settings.limits.drainTimeout, logger: logger)
         self.sweeper = RevocationSweeper(registry: registry, tokens: tokens, interval: settings.limits.tokenRecheckInterval, logger: logger)

@@ -19,6 +19,8 @@ final class UpdateFeed: Service, Sendable {
     let layout: RedisLayout
     let metrics: ServerMetrics
     let commandRouter: CommandStatusRouter
+    let cache: SnapshotCache
+    let snapshots: SnapshotReader
     let logger: Logger
     private let lastRouted = Mutex<StreamOffset?>(nil)
     /// Where the log ended when the subscription first came up: the start of any catch-up if the
@@ -28,8 +30,10 @@ final class UpdateFeed: Service, Sendable {
     /// Each update is framed and compressed once here, for every recipient.
     private let compressor = Mutex(MessageCompressor())
 
-    init(redis: RedisConfiguration, router: UpdateRouter, changeLog: ChangeLog, registry: ConnectionRegistry, layout: RedisLayout, metrics: ServerMetrics, commandRouter: CommandStatusRouter, logger: Logger) {
+    init(redis: RedisConfiguration, router: UpdateRouter, changeLog: ChangeLog, registry: ConnectionRegistry, layout: RedisLayout, metrics: ServerMetrics, commandRouter: CommandStatusRouter, cache: SnapshotCache, snapshots: SnapshotReader, logger: Logger) {
         self.commandRouter = commandRouter
+        self.cache = cache
+        self.snapshots = snapshots
         self.subscriber = RedisSubscriber(configuration: redis, logger: logger)
         self.router = router
         self.changeLog = changeLog
@@ -53,6 +57,7 @@ final class UpdateFeed: Service, Sendable {
                         await catchUp()
                     } else {
                         await recordBaseline()
+                        reloadCache()
                     }
                 case .disconnected(let reason):
                     logger.warning("lost the Redis subscription; live updates pause until it is back", metadata: ["reason": "\(reason)"])
@@ -66,6 +71,7 @@ final class UpdateFeed: Service, Sendable {
         if message.channel == layout.resyncChannel {
             // The watcher put back state Redis had lost: what clients hold may be off.
             logger.warning("the watcher restored Redis after a data loss; sending every client a fresh snapshot")
+            reloadCache()
             for session in registry.sessions { Task { await session.resynchronise() } }
             return
         }
@@ -88,8 +94,23 @@ final class UpdateFeed: Service, Sendable {
         }
         guard fresh else { return }
         metrics.updatesRouted.increment()
+        // Before routing: see SnapshotCache for why this order keeps snapshots gap-free.
+        cache.apply(change)
         let frame = compressor.withLock { UpdateFrame(payload: FrameEncoder.update(payload: message.payload), compressor: $0) }
         router.route(change, frame: frame, received: received)
+    }
+
+    /// Reads every entry from Redis into the snapshot cache; subscribes read Redis meanwhile,
+    /// and for good if the read fails (the next reconnect tries again).
+    private func reloadCache() {
+        let generation = cache.beginLoad()
+        Task {
+            do {
+                cache.finishLoad(try await snapshots.read(DividendFilter()), generation: generation)
+            } catch {
+                logger.warning("could not load the snapshot cache; snapshots are read from Redis", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     private func recordBaseline() async {
@@ -118,10 +139,12 @@ final class UpdateFeed: Service, Sendable {
                 }
             case .tooOld:
                 logger.warning("the change log no longer covers the outage; sending every client a fresh snapshot")
+                reloadCache()
                 for session in registry.sessions { Task { await session.resynchronise() } }
             }
         } catch {
             logger.error("could not replay missed changes; sending fresh snapshots", metadata: ["error": "\(error)"])
+            reloadCache()
             for session in registry.sessions { Task { await session.resynchronise() } }
         }
     }

@@ -159,9 +159,8 @@ final class UpdateRouter: Sendable {
                     let names = target.matched(change.key)
                     if !names.isEmpty, target.session.deliver(change, frame: frame, received: received, matched: names) { written += 1 }
                 }
-                for target in targets { target.session.transport.endBatch(target.session.queue) }
                 metrics?.messagesOut.increment(by: Int64(written))
-                metrics?.publishToSend.record(.now - received)
+                LoopFlusher.of(loop).flushSoon(targets, received: received, metrics: metrics)
             }
         }
     }

@@ -163,7 +163,16 @@ struct BackpressureTests {
         }
         let finalA = try #require(values[a])
         let finalB = try #require(values[b])
-        #expect(amounts == [Hotkeys.alice: String(finalA), Hotkeys.bob: String(finalB)])
+        // The snapshot is this server's state at its offset (it may still be routing the burst);
+        // the updates after it bring the client to the final values.
+        let expected = [Hotkeys.alice: String(finalA), Hotkeys.bob: String(finalB)]
+        while amounts != expected {
+            let update = try await socket.next(type: "update", timeout: .seconds(60))
+            if let hotkey = update.change?["hotkey"]?.stringValue, let amount = update.change?["new"]?.stringValue {
+                amounts[hotkey] = amount
+            }
+        }
+        #expect(amounts == expected)
     }
 
     // MARK: Helpers

@@ -1,0 +1,54 @@
+import NIOCore
+import Synchronization
+
+/// Flushes the connections an event loop wrote updates to, once for every batch of updates that
+/// were waiting on the loop together: under load, several updates reach a socket in one write
+/// (and the client in one read) instead of one system call each; when idle, an update is flushed
+/// in the loop's next task, right after it was written.
+final class LoopFlusher {
+    private var batches: [(targets: [UpdateRouter.Target], received: ContinuousClock.Instant)] = []
+    private var scheduled = false
+    private let loop: any EventLoop
+
+    private init(loop: any EventLoop) { self.loop = loop }
+
+    /// On the loop: flushes `targets` after the tasks already queued on the loop have run.
+    func flushSoon(_ targets: [UpdateRouter.Target], received: ContinuousClock.Instant, metrics: ServerMetrics?) {
+        batches.append((targets, received))
+        guard !scheduled else { return }
+        scheduled = true
+        let box = UncheckedBox(self)
+        loop.execute {
+            box.value.flush(metrics: metrics)
+        }
+    }
+
+    private func flush(metrics: ServerMetrics?) {
+        scheduled = false
+        let pending = batches
+        batches = []
+        for batch in pending {
+            for target in batch.targets { target.session.transport.endBatch(target.session.queue) }
+        }
+        let now = ContinuousClock.now
+        for batch in pending { metrics?.publishToSend.record(now - batch.received) }
+    }
+
+    private static let perLoop = Mutex<[ObjectIdentifier: UncheckedBox<LoopFlusher>]>([:])
+
+    /// The flusher of `loop`; only ever used on that loop.
+    static func of(_ loop: any EventLoop) -> LoopFlusher {
+        perLoop.withLock { table in
+            if let box = table[ObjectIdentifier(loop)] { return box.value }
+            let flusher = LoopFlusher(loop: loop)
+            table[ObjectIdentifier(loop)] = UncheckedBox(flusher)
+            return flusher
+        }
+    }
+}
+
+/// A loop-bound object carried through APIs that ask for Sendable; only its own loop touches it.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
