@@ -100,7 +100,12 @@ final class ClientSession: Sendable {
     }
 
     func send(_ message: ServerMessage) {
-        if queue.push(frame: FrameEncoder.encode(message)) == .overflow {
+        send(encoded: FrameEncoder.encode(message))
+    }
+
+    /// Sends a message encoded already (the same bytes may go to many sessions).
+    func send(encoded frame: ByteBuffer) {
+        if queue.push(frame: frame) == .overflow {
             slowClient()
         }
         transport.wake(queue)

@@ -1,6 +1,7 @@
 import Logging
 import Model
 import NIOCore
+import Synchronization
 import TaoStore
 
 /// A whole message from a client, after framing, decompression and UTF-8 validation.
@@ -16,6 +17,7 @@ struct MessageIntake: Sendable {
     let registry: ConnectionRegistry
     let limits: ConnectionLimits
     let metrics: ServerMetrics
+    let welcomes = EncodedWelcomes()
 
     func handle(_ message: InboundMessage, session: ClientSession) async {
         guard !session.isClosing else { return }
@@ -81,9 +83,31 @@ struct MessageIntake: Sendable {
         }
         session.claimSlot(tokenID: record.id)
         session.authenticated(as: record)
-        session.send(.welcome(.init(
+        let welcome = ServerMessage.welcome(.init(
             id: id, tokenID: record.id, scopes: record.scopes.sorted { $0.rawValue < $1.rawValue },
             limits: .init(maxSubscriptions: limits.subscriptionsPerConnection, maxMessageBytes: limits.maxMessageBytes, messagesPerSecond: limits.messagesPerSecond)
-        )))
+        ))
+        // A welcome at upgrade (no id to answer) is the same bytes for every connection of a
+        // token: encoded once, not once per connection of a reconnect storm.
+        if id == nil {
+            session.send(encoded: welcomes.frame(for: welcome, tokenID: record.id))
+        } else {
+            session.send(welcome)
+        }
+    }
+}
+
+/// Each token's encoded welcome, kept while the token is in use (bounded: cleared past 10 000).
+final class EncodedWelcomes: Sendable {
+    private let frames = Mutex<[String: (message: ServerMessage, frame: ByteBuffer)]>([:])
+
+    func frame(for message: ServerMessage, tokenID: String) -> ByteBuffer {
+        if let cached = frames.withLock({ $0[tokenID] }), cached.message == message { return cached.frame }
+        let frame = FrameEncoder.encode(message)
+        frames.withLock { table in
+            if table.count > 10_000 { table.removeAll() }
+            table[tokenID] = (message, frame)
+        }
+        return frame
     }
 }
