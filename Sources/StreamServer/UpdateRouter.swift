@@ -22,6 +22,9 @@ final class UpdateRouter: Sendable {
     /// and never changed once the bucket's grouping is published.
     final class Target: @unchecked Sendable {
         let session: ClientSession
+        /// The session's, held here so a batch's walk does not go through the session for them.
+        let transport: SessionTransport
+        let queue: OutboundQueue
         var names: [String]
         var filters: [DividendFilter]
         /// No filter of these narrows by kind: every update of the bucket matches all of them.
@@ -29,6 +32,8 @@ final class UpdateRouter: Sendable {
 
         init(session: ClientSession, names: [String], filters: [DividendFilter], matchesEveryKind: Bool) {
             self.session = session
+            self.transport = session.transport
+            self.queue = session.queue
             self.names = names
             self.filters = filters
             self.matchesEveryKind = matchesEveryKind
