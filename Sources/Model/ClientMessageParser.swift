@@ -39,11 +39,10 @@ public struct ClientMessageParser: Sendable {
             case "trade":
                 guard let netuid = try fields.netuid() else { throw ProtocolError(.invalidNetuid, "'netuid' is required") }
                 guard let hotkey = try fields.hotkey() else { throw ProtocolError(.invalidHotkey, "'hotkey' is required") }
-                let key = try fields.requiredString("idempotency_key")
-                guard key.count <= 64 else { throw ProtocolError(.invalidField, "'idempotency_key' must be at most 64 characters") }
+                let key = try fields.key("idempotency_key", maximumLength: 64)
                 message = .trade(netuid: netuid, hotkey: hotkey, idempotencyKey: key)
             case "command_status":
-                message = .commandStatus(commandID: try fields.requiredString("command_id"))
+                message = .commandStatus(commandID: try fields.key("command_id", maximumLength: 128))
             default:
                 throw ProtocolError(.unknownType, "unknown message type '\(type)'; expected one of auth, subscribe, unsubscribe, query, ping, stake, unstake, trade, command_status")
             }
@@ -75,9 +74,11 @@ struct MessageFields {
     mutating func id() throws(ProtocolError) -> MessageID? {
         guard let value = remaining.removeValue(forKey: "id") else { return nil }
         switch value {
-        case .string(let text) where text.count <= 128: return .string(text)
+        // Unicode scalars, as JSON Schema's maxLength counts: one grapheme can hold thousands of
+        // combining marks, so counting what a person sees as characters bounds nothing.
+        case .string(let text) where text.unicodeScalars.count <= 128: return .string(text)
         case .integer(let number): return .number(number)
-        default: throw ProtocolError(.invalidField, "'id' must be a string of at most 128 characters or an integer")
+        default: throw ProtocolError(.invalidField, "'id' must be a string of at most 128 characters (Unicode scalars) or an integer")
         }
     }
 
@@ -87,6 +88,20 @@ struct MessageFields {
         }
         guard case .string(let text) = value, !text.isEmpty else {
             throw ProtocolError(name == "type" ? .unknownType : .invalidField, "'\(name)' must be a non-empty string, got \(value.typeName)")
+        }
+        return text
+    }
+
+    /// A key the server stores or looks up (an idempotency key, a command id): bounded in Unicode
+    /// scalars (as the schemas' maxLength), without control characters (PostgreSQL refuses NUL in
+    /// text, and none belongs in a key).
+    mutating func key(_ name: String, maximumLength: Int) throws(ProtocolError) -> String {
+        let text = try requiredString(name)
+        guard text.unicodeScalars.count <= maximumLength else {
+            throw ProtocolError(.invalidField, "'\(name)' must be at most \(maximumLength) characters")
+        }
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ProtocolError(.invalidField, "'\(name)' must not contain control characters")
         }
         return text
     }
@@ -177,8 +192,7 @@ struct MessageFields {
             default: throw ProtocolError(.invalidField, "'limit_price' must be a positive integer: rao per alpha")
             }
         }
-        let key = try requiredString("idempotency_key")
-        guard key.count <= 64 else { throw ProtocolError(.invalidField, "'idempotency_key' must be at most 64 characters") }
+        let key = try key("idempotency_key", maximumLength: 64)
         return StakeCommand(action: action, netuid: netuid, hotkey: hotkey, amount: amount, limitPrice: limitPrice, idempotencyKey: key)
     }
 

@@ -7,7 +7,9 @@ public enum HotkeyAddress {
         do {
             return try AccountID(ss58: text).ss58
         } catch {
-            throw ProtocolError(.invalidHotkey, "'\(text)' is not a valid hotkey address: \(error)")
+            // Echoed only in part: the text is the client's and may be huge.
+            let shown = text.utf8.count <= SS58Address.maximumLength ? text : String(text.prefix(16)) + "…"
+            throw ProtocolError(.invalidHotkey, "'\(shown)' is not a valid hotkey address: \(error)")
         }
     }
 }

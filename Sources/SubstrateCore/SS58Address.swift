@@ -13,8 +13,14 @@ public struct SS58Address: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses and checks an address; with `expectedPrefix`, one of another network is refused.
+    /// The longest SS58 text: a 2-byte prefix, a 33-byte key and a 2-byte checksum are 37 bytes,
+    /// at most 51 Base58 characters; a little room above that.
+    public static let maximumLength = 64
+
     public init(_ text: String, expectedPrefix: UInt16? = nil) throws(SS58Error) {
         guard !text.isEmpty else { throw .empty }
+        // Counted in bytes, so the check itself is cheap whatever the text holds.
+        guard text.utf8.count <= Self.maximumLength else { throw .tooLong(characters: text.utf8.count) }
         let bytes: [UInt8]
         switch Base58.decode(text) {
         case .success(let decoded): bytes = decoded

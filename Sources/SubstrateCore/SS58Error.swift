@@ -1,6 +1,8 @@
 /// Why a string is not a usable SS58 address.
 public enum SS58Error: Error, Equatable, CustomStringConvertible {
     case empty
+    /// Longer than any SS58 encoding: refused before decoding (Base58 decoding is quadratic in the length).
+    case tooLong(characters: Int)
     case badBase58(character: Character, position: Int)
     case badLength(bytes: Int)
     case badChecksum
@@ -11,6 +13,8 @@ public enum SS58Error: Error, Equatable, CustomStringConvertible {
         switch self {
         case .empty:
             "an SS58 address is empty; expected something like 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+        case .tooLong(let characters):
+            "an SS58 address has at most \(SS58Address.maximumLength) characters; this one has \(characters)"
         case .badBase58(let character, let position):
             "'\(character)' at position \(position) is not a Base58 character (0, O, I and l are never used); check the address for typos"
         case .badLength(let bytes):
