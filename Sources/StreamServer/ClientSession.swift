@@ -178,15 +178,20 @@ final class ClientSession: Sendable {
         case .ping:
             send(.pong(id: request.id))
         case .query(let filter):
-            guard await kindsAreTracked(filter, id: request.id) else { return }
+            guard mayRead(request.id), await kindsAreTracked(filter, id: request.id) else { return }
             do {
-                let snapshot = try await services.snapshots.read(filter)
+                let snapshot: SnapshotReader.Snapshot
+                if let cached = services.cache.read(filter) {
+                    snapshot = cached
+                } else {
+                    snapshot = try await services.snapshots.read(filter)
+                }
                 send(.snapshot(id: request.id, entries: snapshot.entries, offset: snapshot.offset))
             } catch {
                 _ = reject(ProtocolError(.unavailable, "dividends cannot be read right now (\(error.description)); retry shortly", id: request.id))
             }
         case .subscribe(let filter, let since):
-            guard await kindsAreTracked(filter, id: request.id) else { return }
+            guard mayRead(request.id), await kindsAreTracked(filter, id: request.id) else { return }
             await subscribe(id: request.id, filter: filter, since: since)
         case .unsubscribe(let name):
             guard let subscription = state.withLock({ $0.subscriptions.removeValue(forKey: name) }) else {
@@ -215,6 +220,14 @@ final class ClientSession: Sendable {
             }
             await gateway.status(commandID, token: token, session: self, id: request.id)
         }
+    }
+
+    /// The `read` scope governs every read, as it does over REST: a `trade`-only token may send
+    /// commands and follow their status, not read dividends.
+    private func mayRead(_ id: MessageID?) -> Bool {
+        guard let token, !token.allows(.read) else { return true }
+        _ = reject(ProtocolError(.forbidden, "this token has no 'read' scope; ask the operator for one to read dividends", id: id))
+        return false
     }
 
     /// A misspelt map name would otherwise subscribe to nothing, silently.

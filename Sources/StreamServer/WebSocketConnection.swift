@@ -32,6 +32,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     /// compressed, and the bytes so far.
     private var partial: (opcode: WebSocketOpcode, compressed: Bool, data: ByteBuffer)?
     private var draining = false
+    /// A drain was asked for while one was running (from inside its own flush).
+    private var drainAgain = false
     /// Updates were written directly since the last flush.
     private var unflushed = false
 
@@ -200,12 +202,26 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
 
     /// Writes what is queued while the socket takes it, then flushes once. Called on the loop by
     /// the transport (a session pushed), the router (after a batch) or a writability change.
+    ///
+    /// The flush itself can make the socket writable again, and NIO then calls back into this
+    /// handler, which asks for a drain while this one is still running: that request is kept and
+    /// served by another pass, or the queue would stay marked as draining with nobody draining it.
     func drain() {
-        guard let context, !draining else { return }
+        guard let context else { return }
+        guard !draining else {
+            drainAgain = true
+            return
+        }
         draining = true
         defer { draining = false }
+        repeat {
+            drainAgain = false
+            drainOnce(context)
+        } while drainAgain && self.context != nil
+    }
+
+    private func drainOnce(_ context: ChannelHandlerContext) {
         var written = 0
-        var updates = 0
         while context.channel.isWritable {
             guard let item = session.queue.take() else { break }
             written += 1
@@ -213,7 +229,6 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
             case .frame(let payload):
                 context.write(wrapOutboundOut(replyFrame(payload)), promise: nil)
             case .update(_, let frame, _):
-                updates += 1
                 context.write(wrapOutboundOut(frame.bytes(deflate: settings.deflate)), promise: nil)
             case .close(let code, let reason):
                 context.write(wrapOutboundOut(WireFrame.close(code: code, reason: reason)), promise: nil)

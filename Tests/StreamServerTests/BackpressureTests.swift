@@ -167,8 +167,9 @@ struct BackpressureTests {
         // the updates after it bring the client to the final values, or, if the burst overran the
         // server's Redis subscription (Redis cuts a subscriber 32 MB behind), a fresh snapshot does.
         let expected = [Hotkeys.alice: String(finalA), Hotkeys.bob: String(finalB)]
+        var received = 0
         while amounts != expected {
-            let message = try await socket.messages.next(timeout: .seconds(60), "an update or a fresh snapshot") {
+            let message = try await socket.messages.next(timeout: .seconds(60), "an update or a fresh snapshot (snapshot at \(subscribed["offset"].map { "\($0)" } ?? "nil"), \(received) messages since, amounts \(amounts), expected \(expected))") {
                 $0["type"] == .string("update") || $0["type"] == .string("subscribed")
             }
             if message["type"] == .string("subscribed") {
@@ -181,6 +182,7 @@ struct BackpressureTests {
             } else if let hotkey = message.change?["hotkey"]?.stringValue, let amount = message.change?["new"]?.stringValue {
                 amounts[hotkey] = amount
             }
+            received += 1
         }
         #expect(amounts == expected)
     }
