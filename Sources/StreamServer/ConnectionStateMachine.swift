@@ -123,18 +123,29 @@ struct ConnectionStateMachine {
         case .awaitingAuth(let deadline) where now >= deadline:
             state = .closing(deadline: now + timings.closeHandshake)
             return .queueClose(code: .authenticationTimeout, reason: "authentication timeout", notice: "no auth message within \(timings.authentication)")
-        case .open where !subscribed && now - lastActivity >= timings.idle:
-            state = .closing(deadline: now + timings.closeHandshake)
-            return .queueClose(code: .idleTimeout, reason: "idle", notice: nil)
-        case .awaitingAuth, .open:
-            guard now >= nextPing else { return .none }
-            if awaitingPong {
-                state = .closed
-                return .disconnect
+        case .open where now - lastActivity >= timings.idle:
+            guard subscribed else {
+                state = .closing(deadline: now + timings.closeHandshake)
+                return .queueClose(code: .idleTimeout, reason: "idle", notice: nil)
             }
-            awaitingPong = true
-            nextPing = now + timings.ping
-            return .sendPing
+            // Waiting for updates is not idleness. The idle clock restarts here, so the next
+            // deadline is in the future: left in the past, it fired again at once, for ever,
+            // spinning the event loop.
+            lastActivity = now
+            return pingIfDue(now: now)
+        case .awaitingAuth, .open:
+            return pingIfDue(now: now)
         }
+    }
+
+    private mutating func pingIfDue(now: Instant) -> Action {
+        guard now >= nextPing else { return .none }
+        if awaitingPong {
+            state = .closed
+            return .disconnect
+        }
+        awaitingPong = true
+        nextPing = now + timings.ping
+        return .sendPing
     }
 }

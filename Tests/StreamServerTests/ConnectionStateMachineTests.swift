@@ -40,10 +40,26 @@ struct ConnectionStateMachineTests {
             machine.pongReceived()
         }
         #expect(machine.timerFired(now: start + .seconds(301), subscribed: true) == .none)
-        guard case .queueClose(.idleTimeout, _, nil) = machine.timerFired(now: start + .seconds(302), subscribed: false) else {
+        // Unsubscribed now: the idle clock runs from when it was last restarted (300 s).
+        #expect(machine.timerFired(now: start + .seconds(302), subscribed: false) == .none)
+        guard case .queueClose(.idleTimeout, _, nil) = machine.timerFired(now: start + .seconds(600), subscribed: false) else {
             Issue.record("expected 4005")
             return
         }
+    }
+
+    /// Every deadline the machine asks for after a timer is in the future: a past one would make
+    /// the timer fire again at once, for ever (a subscribed connection past the idle time did).
+    @Test func aTimerNeverLeavesADeadlineInThePast() {
+        var machine = ConnectionStateMachine(now: start, timings: .init(authentication: .seconds(5), idle: .seconds(1), ping: .seconds(30), closeHandshake: .seconds(2)), authenticated: true)
+        var now = start
+        for _ in 0..<100 {
+            now = machine.nextDeadline!
+            _ = machine.timerFired(now: now, subscribed: true)
+            if machine.state == .open { machine.pongReceived() }
+            #expect(machine.nextDeadline! > now)
+        }
+        #expect(now >= start + .seconds(99))
     }
 
     @Test func activityPushesTheIdleDeadlineBack() {
