@@ -108,7 +108,6 @@ let package = Package(
             dependencies: [
                 "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

@@ -180,12 +180,7 @@ final class ClientSession: Sendable {
         case .query(let filter):
             guard mayRead(request.id), await kindsAreTracked(filter, id: request.id) else { return }
             do {
-                let snapshot: SnapshotReader.Snapshot
-                if let cached = services.cache.read(filter) {
-                    snapshot = cached
-                } else {
-                    snapshot = try await services.snapshots.read(filter)
-                }
+                let snapshot = try await currentSnapshot(filter)
                 send(.snapshot(id: request.id, entries: snapshot.entries, offset: snapshot.offset))
             } catch {
                 _ = reject(ProtocolError(.unavailable, "dividends cannot be read right now (\(error.description)); retry shortly", id: request.id))
@@ -276,14 +271,15 @@ final class ClientSession: Sendable {
             return
         }
         let generation = nextGeneration(name)
-        let snapshot: SnapshotReader.Snapshot
-        if let cached = services.cache.read(filter) {
-            snapshot = cached
-        } else {
-            snapshot = try await services.snapshots.read(filter)
-        }
+        let snapshot = try await currentSnapshot(filter)
         send(.subscribed(.init(id: id, subscription: name, filter: filter, snapshot: snapshot.entries, recovered: since == nil ? nil : false, offset: snapshot.offset)))
         await catchUp(name, generation: generation, replaying: [], floor: snapshot.offset)
+    }
+
+    /// The entries `filter` matches: from this server's cache, or from Redis while it loads.
+    private func currentSnapshot(_ filter: DividendFilter) async throws(RedisError) -> SnapshotReader.Snapshot {
+        if let cached = services.cache.read(filter) { return cached }
+        return try await services.snapshots.read(filter)
     }
 
     /// Sends a fresh snapshot for every subscription: the server itself lost updates it cannot replay.

@@ -1,5 +1,4 @@
 import NIOCore
-import Synchronization
 
 /// One compressor and one decompressor per event loop, shared by every connection on it: without
 /// context takeover each message is compressed on its own, so no connection needs zlib state of
@@ -8,15 +7,8 @@ final class LoopCodec {
     let compressor = MessageCompressor()
     let decompressor = MessageDecompressor()
 
-    private static let perLoop = Mutex<[ObjectIdentifier: UncheckedBox<LoopCodec>]>([:])
+    private static let perLoop = PerEventLoop { _ in LoopCodec() }
 
     /// The codec of `loop`; only ever used on that loop.
-    static func of(_ loop: any EventLoop) -> LoopCodec {
-        perLoop.withLock { table in
-            if let box = table[ObjectIdentifier(loop)] { return box.value }
-            let codec = LoopCodec()
-            table[ObjectIdentifier(loop)] = UncheckedBox(codec)
-            return codec
-        }
-    }
+    static func of(_ loop: any EventLoop) -> LoopCodec { perLoop.of(loop) }
 }

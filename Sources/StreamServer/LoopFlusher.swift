@@ -1,5 +1,4 @@
 import NIOCore
-import Synchronization
 
 /// Flushes the connections an event loop wrote updates to, once for every batch of updates that
 /// were waiting on the loop together: under load, several updates reach a socket in one write
@@ -37,21 +36,8 @@ final class LoopFlusher {
         for batch in pending { metrics?.publishToSend.record(now - batch.received) }
     }
 
-    private static let perLoop = Mutex<[ObjectIdentifier: UncheckedBox<LoopFlusher>]>([:])
+    private static let perLoop = PerEventLoop { LoopFlusher(loop: $0) }
 
     /// The flusher of `loop`; only ever used on that loop.
-    static func of(_ loop: any EventLoop) -> LoopFlusher {
-        perLoop.withLock { table in
-            if let box = table[ObjectIdentifier(loop)] { return box.value }
-            let flusher = LoopFlusher(loop: loop)
-            table[ObjectIdentifier(loop)] = UncheckedBox(flusher)
-            return flusher
-        }
-    }
-}
-
-/// A loop-bound object carried through APIs that ask for Sendable; only its own loop touches it.
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+    static func of(_ loop: any EventLoop) -> LoopFlusher { perLoop.of(loop) }
 }

@@ -36,7 +36,7 @@ final class SnapshotCache: Sendable {
             } else {
                 for table in state.byNetuid.values { collect(table) }
             }
-            entries.sort { ($0.netuid, $0.kind, $0.hotkey) < ($1.netuid, $1.kind, $1.hotkey) }
+            entries.sort(by: SnapshotReader.inOrder)
             return SnapshotReader.Snapshot(entries: entries, offset: state.offset)
         }
     }

@@ -54,9 +54,14 @@ struct SnapshotReader: Sendable {
                 if filter.matches(entry.key) { entries.append(entry) }
             }
         }
-        entries.sort { ($0.netuid, $0.kind, $0.hotkey) < ($1.netuid, $1.kind, $1.hotkey) }
+        entries.sort(by: Self.inOrder)
         let last = try RedisStreamEntry.parseFirst(results.last!)
         return Snapshot(entries: entries, offset: last.flatMap { StreamOffset($0.id) })
+    }
+
+    /// The order of a snapshot's entries, wherever it is read from: netuid, kind, hotkey.
+    static func inOrder(_ a: DividendEntry, _ b: DividendEntry) -> Bool {
+        (a.netuid, a.kind, a.hotkey) < (b.netuid, b.kind, b.hotkey)
     }
 
     private func trackedKinds(_ filter: DividendFilter) async throws(RedisError) -> [DividendKind] {

@@ -71,8 +71,7 @@ final class UpdateFeed: Service, Sendable {
         if message.channel == layout.resyncChannel {
             // The watcher put back state Redis had lost: what clients hold may be off.
             logger.warning("the watcher restored Redis after a data loss; sending every client a fresh snapshot")
-            reloadCache()
-            for session in registry.sessions { Task { await session.resynchronise() } }
+            resynchroniseEveryone()
             return
         }
         if message.channel.hasPrefix(layout.prefix + ":status:") {
@@ -98,6 +97,14 @@ final class UpdateFeed: Service, Sendable {
         cache.apply(change)
         let frame = compressor.withLock { UpdateFrame(payload: FrameEncoder.update(payload: message.payload), compressor: $0) }
         router.route(change, frame: frame, received: received)
+    }
+
+    /// This server may have missed changes it cannot replay: the snapshot cache is read again and
+    /// every subscription gets a fresh snapshot. The one way out of every such case, so the cache
+    /// and the clients never disagree about what was missed.
+    private func resynchroniseEveryone() {
+        reloadCache()
+        for session in registry.sessions { Task { await session.resynchronise() } }
     }
 
     /// Reads every entry from Redis into the snapshot cache; subscribes read Redis meanwhile,
@@ -126,7 +133,7 @@ final class UpdateFeed: Service, Sendable {
     private func catchUp() async {
         guard let last = lastRouted.withLock({ $0 }) ?? baseline.withLock({ $0 }) else {
             logger.warning("no known position in the change log; sending every client a fresh snapshot")
-            for session in registry.sessions { Task { await session.resynchronise() } }
+            resynchroniseEveryone()
             return
         }
         do {
@@ -139,13 +146,11 @@ final class UpdateFeed: Service, Sendable {
                 }
             case .tooOld:
                 logger.warning("the change log no longer covers the outage; sending every client a fresh snapshot")
-                reloadCache()
-                for session in registry.sessions { Task { await session.resynchronise() } }
+                resynchroniseEveryone()
             }
         } catch {
             logger.error("could not replay missed changes; sending fresh snapshots", metadata: ["error": "\(error)"])
-            reloadCache()
-            for session in registry.sessions { Task { await session.resynchronise() } }
+            resynchroniseEveryone()
         }
     }
 }

@@ -101,7 +101,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !machine.isClosingForInput else { return }
+        // Once closed, nothing more the peer sends is read.
+        guard machine.state != .closed else { return }
         let frame = unwrapInboundIn(data)
         guard frame.maskKey != nil else { return protocolFailure(1002, "client frames must be masked") }
         guard !frame.rsv2, !frame.rsv3 else { return protocolFailure(1002, "reserved bits set") }
@@ -310,11 +311,6 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         }
         armTimer()
     }
-}
-
-extension ConnectionStateMachine {
-    /// Once closed, nothing more the peer sends is read.
-    var isClosingForInput: Bool { state == .closed }
 }
 
 extension TimeAmount {
