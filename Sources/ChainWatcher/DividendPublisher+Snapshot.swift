@@ -31,7 +31,8 @@ extension DividendPublisher {
           end
         end
         redis.call('DEL', KEYS[2])
-        for i = 4, #ARGV, 4 do
+        if ARGV[4] == '1' then redis.call('DEL', KEYS[5]) end
+        for i = 5, #ARGV, 4 do
           redis.call('HSET', ARGV[i], ARGV[i + 1], ARGV[i + 2])
           redis.call('SADD', KEYS[2], ARGV[i + 3])
         end
@@ -47,12 +48,17 @@ extension DividendPublisher {
     /// Nothing goes into the change log: no dividend changed, Redis forgot. The log is marked as
     /// complete only after `block` (`log_from`), so a client asking to recover from an older offset
     /// gets a fresh snapshot instead of a replay with a hole in it.
-    public func restore(entries: some Collection<DividendEntry>, block: UInt64, blockHash: String) async throws(RedisError) {
+    ///
+    /// With `dropLog` (the chain itself changed: a reset devnet, another network) the change log is
+    /// deleted too: its offsets belong to the other chain, and the new chain's blocks would be
+    /// refused by a stream whose last id is higher.
+    public func restore(entries: some Collection<DividendEntry>, block: UInt64, blockHash: String, dropLog: Bool = false) async throws(RedisError) {
         let encoder = JSONEncoder()
         var arguments: [RedisArgument] = [
-            RedisArgument(Self.restoreScript), "4",
+            RedisArgument(Self.restoreScript), "5",
             RedisArgument(layout.watcherKey), RedisArgument(layout.netuidsKey), RedisArgument(layout.kindsKey), RedisArgument(layout.resyncChannel),
-            RedisArgument(block), RedisArgument(blockHash), RedisArgument(layout.latestKeyPrefix),
+            RedisArgument(layout.changeLogKey),
+            RedisArgument(block), RedisArgument(blockHash), RedisArgument(layout.latestKeyPrefix), dropLog ? "1" : "0",
         ]
         arguments.reserveCapacity(arguments.count + entries.count * 4)
         for entry in entries {

@@ -56,6 +56,9 @@ public final class DividendWatcher: Service, Sendable {
         self.logger = logger
     }
 
+    /// Every this many blocks (and on every full read) the watcher says at info level where it is.
+    static let progressReportInterval: UInt64 = 100
+
     /// The last block fully published by this watcher.
     public var lastBlock: UInt64? { state.withLock { $0.lastBlock } }
 
@@ -67,19 +70,30 @@ public final class DividendWatcher: Service, Sendable {
         // Not a child task: at shutdown it must finish writing, not be cancelled with the rest.
         let flusher = Task { await history?.flushContinuously(catchingUpFrom: publisher) }
         try? await cancelWhenGracefulShutdown {
+            var backoff = RetryBackoff()
             while !Task.isCancelled {
+                let published = self.lastBlock
                 do {
                     try await self.follow()
                 } catch is CancellationError {
                     return
                 } catch {
-                    self.logger.warning("lost the chain or Redis; resuming from the finalized head", metadata: ["error": "\(error)"])
-                    try await Task.sleep(for: .milliseconds(200))
+                    // A graceful stop closes the connection under `follow`: that is no loss to report.
+                    if Task.isCancelled { return }
+                    // Progress since the last failure: this is a new outage, retried quickly at first.
+                    if self.lastBlock != published { backoff.reset() }
+                    let delay = backoff.next()
+                    self.logger.warning("lost the chain or Redis; resuming from the finalized head", metadata: [
+                        "error": "\(error)", "retryIn": "\(delay)",
+                    ])
+                    try await Task.sleep(for: delay)
                 }
             }
         }
         await client.close()
         await history?.stop()
+        // Still waiting for a schema that never came (the migrations failed): nothing to write.
+        if let history, !history.store.database.schemaReady.happened { flusher.cancel() }
         await flusher.value
     }
 
@@ -91,8 +105,13 @@ public final class DividendWatcher: Service, Sendable {
         var (metadata, spec) = try await reader.metadata(genesis: genesis, at: try await reader.finalizedHead().hash)
         var kinds = DividendSnapshotReader.present(in: metadata, wanted: settings.kinds)
         try await publisher.register(kinds: kinds)
+        try await resynchroniseIfChainChanged(reader: reader, snapshot: DividendSnapshotReader(reader: reader, metadata: metadata, kinds: kinds))
         let redisLast = try await publisher.lastPublishedBlock()
         let current = state.withLock { $0 }
+        logger.info("following the chain", metadata: [
+            "endpoint": "\(connection.endpoint)", "genesis": "\(Hex.encode(genesis, prefixed: true))", "specVersion": "\(spec)",
+            "kinds": "\(kinds.map(\.rawValue).joined(separator: ","))", "lastPublished": "\(redisLast.map { String($0.number) } ?? "none")",
+        ])
         if let lastBlock = current.lastBlock, let lastHash = current.lastHash, current.known != nil,
            redisLast.map({ $0.number < lastBlock }) ?? true {
             // Redis forgot (a restart without persistence, an older dump): put back the state
@@ -156,10 +175,36 @@ public final class DividendWatcher: Service, Sendable {
         throw ChainRPCError.connectionLost(endpoint: connection.endpoint)
     }
 
+    /// Whether the chain still holds the block last published (by this process or, per Redis, by
+    /// any watcher). A chain that does not — a devnet started again at block 0, another network on
+    /// the same endpoint, a reorganisation deeper than finality — would otherwise stall the watcher
+    /// until it passed the old height, since blocks at or below it count as already published.
+    /// Redis then gets the chain's state at its head as a fresh snapshot, the change log starts
+    /// again after that block (`log_from`), and servers tell their clients to resynchronise.
+    private func resynchroniseIfChainChanged(reader: ChainReader, snapshot: DividendSnapshotReader) async throws {
+        let current = state.withLock { $0 }
+        let redisLast = try await publisher.lastPublishedBlock()
+        guard let last = redisLast ?? current.lastBlock.map({ ($0, current.lastHash ?? "") }), !last.hash.isEmpty else { return }
+        let held = try await reader.blockHash(last.number).map { Hex.encode($0, prefixed: true) }
+        guard held != last.hash else { return }
+        let head = try await reader.finalizedHead()
+        let values = head.number > 0 ? try await snapshot.read(at: head.hash) : [:]
+        let hashText = Hex.encode(head.hash, prefixed: true)
+        logger.error("the chain no longer holds the last published block (a reset chain, another network, or a reorganisation past finality); publishing the chain's state at its head as a fresh snapshot", metadata: [
+            "lastPublished": "\(last.number)", "lastPublishedHash": "\(last.hash)", "chainHash": "\(held ?? "none")", "head": "\(head.number)",
+        ])
+        let fresh = FollowState(known: values, setBy: [:], lastBlock: head.number, lastHash: hashText)
+        try await publisher.restore(entries: fresh.entries, block: head.number, blockHash: hashText, dropLog: true)
+        state.withLock { $0 = fresh }
+        metrics.chainResets.increment()
+        lastProgress.withLock { $0 = .now }
+    }
+
     /// The state as of the last block the history recorded, or nil without a history (none
     /// configured, nothing recorded, or PostgreSQL not answering: then Redis, empty, is the baseline).
     private func historyBaseline(kinds: [DividendKind]) async -> FollowState? {
         guard let store = history?.store else { return nil }
+        await store.database.schemaReady.wait()
         do {
             guard let latest = try await store.latestState(kinds: kinds, logger: logger) else { return nil }
             return FollowState(known: latest.values.mapValues(\.amount), setBy: latest.values.mapValues(\.offset), lastBlock: latest.block, lastHash: latest.hash)
@@ -209,6 +254,9 @@ public final class DividendWatcher: Service, Sendable {
         metrics.blocksProcessed.increment()
         metrics.lastBlock.set(Double(number))
         lastProgress.withLock { $0 = .now }
+        if full || number % Self.progressReportInterval == 0 {
+            logger.info("published block", metadata: ["block": "\(number)", "changes": "\(changes.count)", "full": "\(full)"])
+        }
         await history?.enqueue(.init(number: number, hash: hashText, changes: changes, gapFrom: gapFrom))
         if let history { metrics.historyBacklog.set(Double(await history.pending)) }
     }

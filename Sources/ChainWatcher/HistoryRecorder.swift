@@ -41,6 +41,8 @@ actor HistoryRecorder {
     /// while this process was not writing history (a crash, or PostgreSQL down at the last stop).
     func flushContinuously(catchingUpFrom publisher: DividendPublisher, every interval: Duration = .milliseconds(200)) async {
         var caughtUp = false
+        // On a fresh database the tables appear only once the migrations ran (a service beside this one).
+        await store.database.schemaReady.wait()
         while !stopping {
             if !caughtUp { caughtUp = await catchUp(from: publisher) }
             await flush()

@@ -11,6 +11,7 @@ public struct WatcherMetrics: Sendable {
     let reconnects: Counter
     let historyBacklog: Gauge
     let redisRestores: Counter
+    let chainResets: Counter
     let readLatency: DurationHistogram
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -22,6 +23,7 @@ public struct WatcherMetrics: Sendable {
         reconnects = registry.makeCounter(descriptor: .init(namespace: "taostream_watcher", metricName: "reconnects", unitName: "total", helpText: "Connections to the node re-established"))
         historyBacklog = registry.makeGauge(descriptor: .init(namespace: "taostream_watcher", metricName: "history_backlog", unitName: "", helpText: "Blocks waiting for PostgreSQL"))
         redisRestores = registry.makeCounter(descriptor: .init(namespace: "taostream_watcher", metricName: "redis_restores", unitName: "total", helpText: "Times Redis had lost the published state and it was put back"))
+        chainResets = registry.makeCounter(descriptor: .init(namespace: "taostream_watcher", metricName: "chain_resets", unitName: "total", helpText: "Times the chain no longer held the last published block and a fresh snapshot was published"))
         readLatency = registry.makeDurationHistogram(
             descriptor: .init(namespace: "taostream_watcher", metricName: "block_read", unitName: "seconds", helpText: "Time to read what changed in one block"),
             buckets: [.milliseconds(5), .milliseconds(20), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10), .seconds(60)]

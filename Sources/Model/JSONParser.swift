@@ -69,6 +69,9 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
+            // RFC 8259 leaves duplicates to the reader; readers disagree on which one wins, so a
+            // message whose meaning depends on the reader is refused.
+            guard members[name] == nil else { throw Failure(offset: index, reason: "duplicate member name '\(name.prefix(64))'") }
             members[name] = try value(depth: depth + 1)
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end") }
@@ -203,8 +206,9 @@ public struct JSONParser {
             if let value = UInt64(text) { return .unsigned(value) }
         }
         guard let value = Double(text) else { throw fail("invalid number") }
-        // As Foundation does: `1e3` is the integer 1000.
-        if value.rounded() == value, let exact = Int64(exactly: value) { return .integer(exact) }
+        // As Foundation does: `1e3` is the integer 1000. An integer too large for 64 bits stays a
+        // double: rounding it to Int64.min or .max would change the number the sender wrote.
+        if !integral, value.rounded() == value, let exact = Int64(exactly: value) { return .integer(exact) }
         return .double(value)
     }
 }

@@ -62,6 +62,8 @@ public struct RedisLayout: Sendable, Equatable {
     public var commandStatusPattern: String { "\(prefix):status:*" }
     /// Per token and UTC day: rao staked so far, for the daily cap.
     public func dailyUsageKey(tokenID: String, day: String) -> String { "\(prefix):usage:\(tokenID):\(day)" }
+    /// Per token and UTC day: commands queued so far, for the daily command cap.
+    public func dailyCommandsKey(tokenID: String, day: String) -> String { "\(prefix):usage-count:\(tokenID):\(day)" }
 
     /// The field of a change-log entry that holds the change JSON.
     public static let changeField = "change"

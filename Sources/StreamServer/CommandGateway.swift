@@ -25,29 +25,38 @@ struct CommandGateway: Sendable {
     /// 0.01 TAO (or alpha, for unstake) per sentiment point, as the original service traded.
     static let unitsPerPoint: UInt64 = 10_000_000
 
-    /// Counts a command against its token's daily cap and adds it to the command stream, as one
+    /// Counts a command against its token's daily caps and adds it to the command stream, as one
     /// step, once per command id. KEYS: the token's daily usage, the command stream, the command's
-    /// marker (``queuedKey(_:)``); ARGV: the amount, the daily cap, the ``CommandRecord`` JSON, the
-    /// marker's lifetime in seconds. Returns -2 when the marker exists (the stream holds the
-    /// command already: nothing is done), -1 over the cap (nothing is done), else the day's usage.
+    /// marker (``queuedKey(_:)``), the token's daily command count, the set of subnets the watcher
+    /// has seen; ARGV: the amount, the daily cap, the ``CommandRecord`` JSON, the marker's lifetime
+    /// in seconds, the daily command cap, the netuid. Returns -2 when the marker exists (the stream
+    /// holds the command already: nothing is done), -4 when the watcher has published subnets and
+    /// this one is not among them, -3 over the command cap, -1 over the amount cap (nothing is done
+    /// in each case), else the day's usage.
     ///
     /// Redis runs a script without interruption but keeps what it wrote before an error, so all
     /// that can fail comes before the first write: the reads (a key of the wrong type, a usage that
     /// is not an integer), then XADD (a stream key of the wrong type, or Redis out of memory). After
-    /// the XADD nothing can fail: SET overwrites any type and INCRBY adds to a checked integer. A
+    /// the XADD nothing can fail: SET overwrites any type and INCRBY and INCR add to checked integers. A
     /// Redis that crashes keeps a script's writes all or none (they are logged and replicated as one
     /// transaction). So the marker exists exactly when the stream holds the command, and the day's
     /// usage counted it exactly then: a retry never adds it twice, never counts it twice, and never
     /// skips the count.
     static let queueScript = """
         if redis.call('EXISTS', KEYS[3]) == 1 then return -2 end
+        if redis.call('EXISTS', KEYS[5]) == 1 and redis.call('SISMEMBER', KEYS[5], ARGV[6]) == 0 then return -4 end
         local raw = redis.call('GET', KEYS[1]) or '0'
         if not string.match(raw, '^%d+$') then return redis.error_reply('the daily usage in ' .. KEYS[1] .. ' is not an integer') end
+        local count = redis.call('GET', KEYS[4]) or '0'
+        if not string.match(count, '^%d+$') then return redis.error_reply('the daily command count in ' .. KEYS[4] .. ' is not an integer') end
+        if tonumber(count) + 1 > tonumber(ARGV[5]) then return -3 end
         if tonumber(raw) + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return -1 end
         local entry = redis.call('XADD', KEYS[2], '*', 'command', ARGV[3])
         redis.call('SET', KEYS[3], entry, 'EX', ARGV[4])
         local total = redis.call('INCRBY', KEYS[1], ARGV[1])
         redis.call('EXPIRE', KEYS[1], 172800)
+        redis.call('INCR', KEYS[4])
+        redis.call('EXPIRE', KEYS[4], 172800)
         return total
         """
 
@@ -60,21 +69,25 @@ struct CommandGateway: Sendable {
     /// command to the stream.
     func queuedKey(_ commandID: String) -> String { "\(layout.prefix):queued:\(commandID)" }
 
-    enum Queued: Equatable { case added, alreadyInStream, overDailyLimit }
+    enum Queued: Equatable { case added, alreadyInStream, overDailyLimit, overDailyCommands, unknownSubnet }
 
     /// Runs ``queueScript`` for one command.
     private func push(_ record: CommandRecord) async throws -> Queued {
         let payload = try JSONEncoder().encode(record)
+        let day = Self.day()
         let reply = try await redis.send(RedisCommand("EVAL", [
-            RedisArgument(Self.queueScript), "3",
-            RedisArgument(layout.dailyUsageKey(tokenID: record.tokenID, day: Self.day())), RedisArgument(layout.commandStreamKey),
-            RedisArgument(queuedKey(record.id)),
+            RedisArgument(Self.queueScript), "5",
+            RedisArgument(layout.dailyUsageKey(tokenID: record.tokenID, day: day)), RedisArgument(layout.commandStreamKey),
+            RedisArgument(queuedKey(record.id)), RedisArgument(layout.dailyCommandsKey(tokenID: record.tokenID, day: day)),
+            RedisArgument(layout.netuidsKey),
             RedisArgument(record.command.amount), RedisArgument(limits.maxPerDay), RedisArgument(bytes: Array(payload)),
-            RedisArgument(Self.queuedMarkerSeconds),
+            RedisArgument(Self.queuedMarkerSeconds), RedisArgument(limits.maxCommandsPerDay), RedisArgument(Int(record.command.netuid)),
         ]))
         switch reply.integer {
         case .some(-2): return .alreadyInStream
         case .some(-1): return .overDailyLimit
+        case .some(-3): return .overDailyCommands
+        case .some(-4): return .unknownSubnet
         case .some(let total) where total >= 0: return .added
         default: throw RedisError.unexpectedReply(command: "EVAL", reply: reply.description)
         }
@@ -96,17 +109,15 @@ struct CommandGateway: Sendable {
     /// is sent here (a trade sent it before scoring), with `duplicate` when the command was sent
     /// before. `stored`: the record is in PostgreSQL already (a trade, or a retry).
     private func enqueue(_ record: CommandRecord, session: some CommandReplies, id: MessageID?, announce: Bool, stored: Bool = false, duplicate: Bool = false) async {
-        let command = record.command
-        guard command.amount <= limits.maxPerCommand else {
-            let reason = "the amount \(Self.format(command.amount)) exceeds the limit of \(Self.format(limits.maxPerCommand)) per command"
-            let status = CommandStatus(commandID: record.id, state: .rejected, error: "over_limit", detail: reason)
+        if let (code, reason) = amountRefusal(record.command) {
+            let status = CommandStatus(commandID: record.id, state: .rejected, error: code.rawValue, detail: reason)
             if stored {
                 try? await store.update(status, logger: logger)
             } else if !announce {
                 _ = try? await store.insert(record, state: .rejected, error: status.error, detail: reason, logger: logger)
             }
             if announce {
-                session.refuse(ProtocolError(.overLimit, reason, id: id))
+                session.refuse(ProtocolError(code, reason, id: id))
             } else {
                 session.send(.commandStatus(id: nil, status))
             }
@@ -133,12 +144,11 @@ struct CommandGateway: Sendable {
             let commandID = queued.id
             // Before the stream: the executor's first status must not be missed.
             session.watch(commandID, router: router)
-            if try await push(queued) == .overDailyLimit {
-                let reason = "this token's daily limit of \(Self.format(limits.maxPerDay)) would be exceeded"
-                let status = CommandStatus(commandID: commandID, state: .rejected, error: "over_daily_limit", detail: reason)
+            if let (error, code, reason) = queueRefusal(try await push(queued), netuid: queued.command.netuid) {
+                let status = CommandStatus(commandID: commandID, state: .rejected, error: error, detail: reason)
                 try await store.update(status, logger: logger)
                 if announce {
-                    session.refuse(ProtocolError(.overLimit, reason, id: id))
+                    session.refuse(ProtocolError(code, reason, id: id))
                 } else {
                     session.send(.commandStatus(id: nil, status))
                 }
@@ -151,6 +161,33 @@ struct CommandGateway: Sendable {
         } catch {
             logger.error("could not queue a command", metadata: ["error": "\(error)"])
             session.refuse(ProtocolError(.unavailable, "the command could not be queued right now; retry with the same idempotency_key", id: id))
+        }
+    }
+
+    /// Why an amount is refused before anything is stored or queued: below the minimum (dust that
+    /// would cost more in fees than it moves) or above the per-command cap.
+    private func amountRefusal(_ command: StakeCommand) -> (ErrorCode, String)? {
+        if command.amount < limits.minPerCommand {
+            return (.invalidAmount, "the amount \(Self.format(command.amount)) is below this server's minimum of \(Self.format(limits.minPerCommand)) per command (each command pays its own fee)")
+        }
+        if command.amount > limits.maxPerCommand {
+            return (.overLimit, "the amount \(Self.format(command.amount)) exceeds the limit of \(Self.format(limits.maxPerCommand)) per command")
+        }
+        return nil
+    }
+
+    /// What the client is told when the queue script refused: the status's error, the protocol
+    /// error's code and the reason. Nil when the command is in the stream.
+    private func queueRefusal(_ queued: Queued, netuid: UInt16) -> (String, ErrorCode, String)? {
+        switch queued {
+        case .added, .alreadyInStream:
+            nil
+        case .overDailyLimit:
+            ("over_daily_limit", .overLimit, "this token's daily limit of \(Self.format(limits.maxPerDay)) would be exceeded")
+        case .overDailyCommands:
+            ("over_daily_limit", .overLimit, "this token has sent its \(limits.maxCommandsPerDay) commands for today (UTC); more are taken tomorrow")
+        case .unknownSubnet:
+            ("invalid_netuid", .invalidNetuid, "subnet \(netuid) does not exist on the chain this server follows")
         }
     }
 

@@ -15,13 +15,32 @@ struct LegacyDividendsController: Sendable {
     let commands: CommandGateway?
 
     func register(in router: Router<StreamRequestContext>) {
-        router.get("api/v1/tao_dividends") { request, _ in try await self.answer(request) }
-        router.get("api/v1/commands/:id") { request, context in try await self.command(request, id: context.parameters.get("id") ?? "") }
+        router.get("api/v1/tao_dividends") { request, context in try await self.answer(request, from: context.remoteAddress) }
+        router.get("api/v1/commands/:id") { request, context in
+            try await self.command(request, id: context.parameters.get("id") ?? "", from: context.remoteAddress)
+        }
     }
 
-    func command(_ request: Request, id: String) async throws -> Response {
-        guard let token = TokenAuthenticator.bearer(request.headers[.authorization]), let record = try? await authenticator.verify(token) else {
-            return Self.json(.unauthorized, ["error": "send Authorization: Bearer <token>"])
+    /// The token of the request's `Authorization: Bearer` header, or the response that refuses it.
+    private func authenticate(_ request: Request, from address: String?) async -> Result<APIToken, Refusal> {
+        guard let token = TokenAuthenticator.bearer(request.headers[.authorization]) else {
+            return .failure(Refusal(status: .unauthorized, message: "send Authorization: Bearer <token>"))
+        }
+        do throws(TokenAuthenticator.Refusal) {
+            guard let record = try await authenticator.verify(token, from: address) else {
+                return .failure(Refusal(status: .unauthorized, message: "the bearer token is unknown, malformed or revoked"))
+            }
+            return .success(record)
+        } catch {
+            return .failure(Refusal(status: error == .unavailable ? .serviceUnavailable : .tooManyRequests, message: error.error.message))
+        }
+    }
+
+    func command(_ request: Request, id: String, from address: String?) async throws -> Response {
+        let record: APIToken
+        switch await authenticate(request, from: address) {
+        case .success(let token): record = token
+        case .failure(let refusal): return Self.json(refusal.status, ["error": refusal.message])
         }
         guard let commands else { return Self.json(.notFound, ["error": "this server does not take commands"]) }
         guard let status = try? await commands.store.status(id, tokenID: record.id, logger: commands.logger) else {
@@ -31,12 +50,11 @@ struct LegacyDividendsController: Sendable {
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: (try? JSONEncoder().encode(status)) ?? Data())))
     }
 
-    func answer(_ request: Request) async throws -> Response {
-        guard let token = TokenAuthenticator.bearer(request.headers[.authorization]) else {
-            return Self.json(.unauthorized, ["error": "send Authorization: Bearer <token>"])
-        }
-        guard let record = try? await authenticator.verify(token) else {
-            return Self.json(.unauthorized, ["error": "the bearer token is unknown, malformed or revoked"])
+    func answer(_ request: Request, from address: String?) async throws -> Response {
+        let record: APIToken
+        switch await authenticate(request, from: address) {
+        case .success(let token): record = token
+        case .failure(let refusal): return Self.json(refusal.status, ["error": refusal.message])
         }
         guard record.allows(.read) else {
             return Self.json(.forbidden, ["error": "this token lacks the read scope"])

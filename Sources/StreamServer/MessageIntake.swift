@@ -59,10 +59,14 @@ struct MessageIntake: Sendable {
             return
         }
         let record: APIToken?
-        do {
-            record = try await authenticator.verify(token)
+        do throws(TokenAuthenticator.Refusal) {
+            record = try await authenticator.verify(token, from: session.transport.remoteAddress)
         } catch {
-            session.send(.error(ProtocolError(.unavailable, "tokens cannot be checked right now; retry shortly", id: request.id)))
+            var refusal = error.error
+            refusal.id = request.id
+            session.send(.error(refusal))
+            // A throttled address gets no more tries on this connection.
+            if case .throttled = error { session.close(.authenticationFailed, "too many refused tokens") }
             return
         }
         guard let record else {

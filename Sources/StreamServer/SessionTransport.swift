@@ -5,11 +5,14 @@ import Synchronization
 /// loop. Anything may call it from any thread; the handler itself is only touched on its loop.
 final class SessionTransport: Sendable {
     let eventLoop: any EventLoop
+    /// The client's IP address, for limits per address.
+    let remoteAddress: String?
     private let connection: NIOLoopBoundBox<WebSocketConnection?>
 
     /// Created on `eventLoop`, in the upgrade, before the handler exists.
-    init(eventLoop: any EventLoop) {
+    init(eventLoop: any EventLoop, remoteAddress: String? = nil) {
         self.eventLoop = eventLoop
+        self.remoteAddress = remoteAddress
         self.connection = NIOLoopBoundBox(nil, eventLoop: eventLoop)
     }
 

@@ -44,7 +44,7 @@ struct StreamChannel: ServerChildChannel, HTTPChannelHandler {
                 maxFrameSize: endpoint.limits.maxFrameBytes,
                 shouldUpgrade: { channel, head in
                     headSeen.value = true
-                    return endpoint.decide(head, on: channel.eventLoop).map { outcome -> HTTPHeaders? in
+                    return endpoint.decide(head, on: channel.eventLoop, from: channel.remoteAddress?.ipAddress).map { outcome -> HTTPHeaders? in
                         decision.value = outcome
                         guard case .upgrade(let grant) = outcome else { return nil }
                         var headers = HTTPHeaders()

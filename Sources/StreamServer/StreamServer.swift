@@ -17,7 +17,8 @@ public struct StreamServer: Sendable {
     public let metrics: ServerMetrics
 
     /// The services to run, in service-group order (see ``ConnectionDrainer`` for why it is last).
-    public var services: [any Service] { [feed, sweeper, application, drainer] }
+    public var services: [any Service] { [feed, sweeper, listener, drainer] }
+    private let listener: ListeningService
 
     public init(
         settings: StreamServerSettings,
@@ -28,6 +29,7 @@ public struct StreamServer: Sendable {
         commands: CommandStore? = nil,
         commandLimits: CommandLimits = CommandLimits(),
         sentiment: SentimentSettings? = nil,
+        chain: ChainProgress? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) {
         let router = UpdateRouter(metrics: metrics)
@@ -55,13 +57,13 @@ public struct StreamServer: Sendable {
         self.sweeper = RevocationSweeper(registry: registry, tokens: tokens, interval: settings.limits.tokenRecheckInterval, logger: logger)
 
         let httpRouter = Router(context: StreamRequestContext.self)
-        HealthController(redis: redis).register(in: httpRouter)
+        HealthController(redis: redis, chain: chain).register(in: httpRouter)
         MetricsController(metrics: metrics, registry: registry).register(in: httpRouter)
         LegacyDividendsController(authenticator: authenticator, snapshots: snapshots, commands: services.commands).register(in: httpRouter)
         WebClientController(directory: settings.webClientDirectory).register(in: httpRouter)
 
         let endpoint = WebSocketEndpoint(services: services, authenticator: authenticator, registry: registry)
-        self.application = Application(
+        let application = Application(
             router: httpRouter,
             server: HTTPServerBuilder { responder in
                 StreamChannel(responder: responder, endpoint: endpoint, http: .init())
@@ -72,5 +74,7 @@ public struct StreamServer: Sendable {
             onServerRunning: onServerRunning,
             logger: logger
         )
+        self.application = application
+        self.listener = ListeningService(application, host: settings.host, port: settings.port, portSetting: "TAOSTREAM_HTTP_PORT or --port")
     }
 }

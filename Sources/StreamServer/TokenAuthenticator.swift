@@ -7,8 +7,27 @@ import TaoStore
 /// a storm of 10 000 reconnects with the same token costs one database round trip, not 10 000.
 ///
 /// A revoked token stops authenticating new connections within the cache's lifetime; open
-/// connections are closed by ``RevocationSweeper``.
+/// connections are closed by ``RevocationSweeper``. Refusals are counted per client address
+/// (``AuthFailureBudget``): an address that keeps presenting bad tokens is refused without a
+/// lookup until its budget refills.
 final class TokenAuthenticator: Sendable {
+    enum Refusal: Error, Equatable {
+        /// Too many refused tokens from this address lately; try again after this long.
+        case throttled(retryAfter: Duration)
+        /// The store cannot be asked right now.
+        case unavailable
+
+        /// The refusal as the protocol's error (the WebSocket `error` message, REST's JSON body).
+        var error: ProtocolError {
+            switch self {
+            case .throttled(let wait):
+                ProtocolError(.rateLimited, "too many refused tokens from this address; retry in \(Int(wait.components.seconds) + 1) s")
+            case .unavailable:
+                ProtocolError(.unavailable, "tokens cannot be checked right now; retry shortly")
+            }
+        }
+    }
+
     private struct Entry {
         var record: APIToken
         var verifiedAt: ContinuousClock.Instant
@@ -22,10 +41,27 @@ final class TokenAuthenticator: Sendable {
     private let store: TokenStore
     private let ttl: Duration
     private let state = Mutex(State())
+    private let failures: Mutex<AuthFailureBudget>
 
-    init(store: TokenStore, ttl: Duration = .seconds(5)) {
+    init(store: TokenStore, ttl: Duration = .seconds(5), failures: AuthFailureBudget = AuthFailureBudget()) {
         self.store = store
         self.ttl = ttl
+        self.failures = Mutex(failures)
+    }
+
+    /// The token's record, nil when refused; a refusal counts against `address`, and an address
+    /// over its budget is refused before any lookup.
+    func verify(_ token: String, from address: String?) async throws(Refusal) -> APIToken? {
+        if let record = cached(token) { return record }
+        if let address, let wait = failures.withLock({ $0.retryAfter(address, now: .now) }) { throw .throttled(retryAfter: wait) }
+        let record: APIToken?
+        do {
+            record = try await verify(token)
+        } catch {
+            throw .unavailable
+        }
+        if record == nil, let address { failures.withLock { $0.recordFailure(address, now: .now) } }
+        return record
     }
 
     /// The token's record if it was verified within the cache's lifetime; no waiting.
@@ -38,7 +74,7 @@ final class TokenAuthenticator: Sendable {
     }
 
     /// The token's record, nil when refused. Throws only when the store cannot be asked.
-    func verify(_ token: String) async throws(StoreError) -> APIToken? {
+    private func verify(_ token: String) async throws(StoreError) -> APIToken? {
         if let record = cached(token) { return record }
         let task = state.withLock { state -> Task<APIToken?, any Error> in
             if let running = state.inFlight[token] { return running }

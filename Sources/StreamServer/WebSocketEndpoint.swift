@@ -44,7 +44,7 @@ struct WebSocketEndpoint: Sendable {
 
     /// Decides on an upgrade request. A token verified recently answers at once, on the loop;
     /// only a token not in the cache waits for the store.
-    func decide(_ head: HTTPRequestHead, on loop: any EventLoop) -> EventLoopFuture<Decision> {
+    func decide(_ head: HTTPRequestHead, on loop: any EventLoop, from address: String?) -> EventLoopFuture<Decision> {
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
         guard path == Self.path else {
             return loop.makeSucceededFuture(.refuse(Refusal(status: .notFound, error: ProtocolError(.invalidField, "WebSocket connections are served at \(Self.path) only"))))
@@ -61,11 +61,11 @@ struct WebSocketEndpoint: Sendable {
         }
         let promise = loop.makePromise(of: Decision.self)
         promise.completeWithTask { [authenticator] in
-            do {
-                guard let record = try await authenticator.verify(token) else { return unauthorized() }
+            do throws(TokenAuthenticator.Refusal) {
+                guard let record = try await authenticator.verify(token, from: address) else { return unauthorized() }
                 return .upgrade(Grant(token: record, deflate: deflate))
             } catch {
-                return .refuse(Refusal(status: .serviceUnavailable, error: ProtocolError(.unavailable, "tokens cannot be checked right now; retry shortly")))
+                return .refuse(Refusal(status: error == .unavailable ? .serviceUnavailable : .tooManyRequests, error: error.error))
             }
         }
         return promise.futureResult
@@ -84,7 +84,7 @@ struct WebSocketEndpoint: Sendable {
         // queue, where the slow-client policy (conflation or close) applies, rather than into
         // megabytes of stale updates in the kernel (Linux's send buffer autotuning grows to 4 MiB).
         try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: Self.sendBuffer)
-        let transport = SessionTransport(eventLoop: channel.eventLoop)
+        let transport = SessionTransport(eventLoop: channel.eventLoop, remoteAddress: channel.remoteAddress?.ipAddress)
         let session = ClientSession(id: registry.nextSessionID(), services: services, transport: transport)
         let settings = WebSocketConnection.Settings(
             timings: .init(authentication: limits.authenticationTimeout, idle: limits.idleTimeout, ping: limits.pingInterval, closeHandshake: .seconds(2)),

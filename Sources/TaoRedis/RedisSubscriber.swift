@@ -30,7 +30,10 @@ public final class RedisSubscriber: Service, Sendable {
         var channels: Set<String> = []
         var patterns: Set<String> = []
         var confirmed: Set<String> = []
-        var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+        var waiters: [String: [(id: UInt64, waiter: CheckedContinuation<Void, Never>)]] = [:]
+        var lastWaiterID: UInt64 = 0
+        /// `run` has returned: nothing will be confirmed any more, so nobody waits.
+        var stopped = false
         var channel: Channel?
         /// The connect loop's wait for AUTH and SUBSCRIBE replies on the current channel.
         var handshake: (missing: Set<String>, waiter: CheckedContinuation<Void, any Error>)?
@@ -59,7 +62,8 @@ public final class RedisSubscriber: Service, Sendable {
         self.logger = logger
     }
 
-    /// Subscribes to channels and returns once Redis confirmed each (after the next connect if down).
+    /// Subscribes to channels and returns once Redis confirmed each (after the next connect if
+    /// down), or at once when the calling task is cancelled or the subscriber stopped.
     public func subscribe(channels: [String]) async {
         await add(channels, kind: "c", command: "SUBSCRIBE")
     }
@@ -79,14 +83,22 @@ public final class RedisSubscriber: Service, Sendable {
 
     /// Keeps the subscription alive until the task is cancelled or a graceful shutdown begins.
     public func run() async throws {
-        defer { continuation.finish() }
+        defer {
+            continuation.finish()
+            let waiters = state.withLockedValue { state in
+                state.stopped = true
+                defer { state.waiters = [:] }
+                return state.waiters.values.joined().map(\.waiter)
+            }
+            waiters.forEach { $0.resume() }
+        }
         try? await cancelWhenGracefulShutdown {
             await self.connectLoop()
         }
     }
 
     private func connectLoop() async {
-        var delay = backoff.initial
+        var delay = RetryBackoff(initial: backoff.initial, maximum: backoff.maximum)
         var everConnected = false
         while !Task.isCancelled {
             do {
@@ -117,7 +129,7 @@ public final class RedisSubscriber: Service, Sendable {
                     logger.info("subscribed to Redis", metadata: ["redis": "\(configuration.redactedURL)", "reconnect": "\(everConnected)"])
                     continuation.yield(.connected(isReconnect: everConnected))
                     everConnected = true
-                    delay = backoff.initial
+                    delay.reset()
                     try await channel.closeFuture.get()
                 } onCancel: {
                     channel.close(promise: nil)
@@ -136,14 +148,12 @@ public final class RedisSubscriber: Service, Sendable {
                     state.confirmed = []
                 }
                 if Task.isCancelled { break }
-                logger.warning("Redis subscription failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                logger.warning("Redis subscription failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay.current)"])
                 continuation.yield(.disconnected(reason: "\(error)"))
             }
             if Task.isCancelled { break }
             // Jitter spreads the reconnects of many servers after a shared Redis restart.
-            let jittered = delay * Double.random(in: 0.5...1.0)
-            try? await Task.sleep(for: jittered)
-            delay = min(delay * 2, backoff.maximum)
+            try? await Task.sleep(for: delay.nextJittered())
         }
     }
 
@@ -210,19 +220,34 @@ public final class RedisSubscriber: Service, Sendable {
         channel?.writeAndFlush(RedisCommand(command, names.map { RedisArgument($0) }), promise: nil)
     }
 
+    /// Waits until Redis confirmed `key`. Cancellation ends the wait: a group that stops while
+    /// Redis is unreachable must not wait forever on a subscription that cannot come.
     private func waitForConfirmation(_ key: String) async {
-        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let done = state.withLockedValue { state -> Bool in
-                if state.confirmed.contains(key) { return true }
-                state.waiters[key, default: []].append(waiter)
-                return false
+        let id = state.withLockedValue { state in
+            state.lastWaiterID += 1
+            return state.lastWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+                // Under the lock, so a cancellation either sees this waiter or is seen here.
+                let done = state.withLockedValue { state -> Bool in
+                    if state.stopped || Task.isCancelled || state.confirmed.contains(key) { return true }
+                    state.waiters[key, default: []].append((id, waiter))
+                    return false
+                }
+                if done { waiter.resume() }
             }
-            if done { waiter.resume() }
+        } onCancel: {
+            let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+                guard let index = state.waiters[key]?.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters[key]?.remove(at: index).waiter
+            }
+            waiter?.resume()
         }
     }
 
     private func confirm(_ key: String) {
-        let (waiters, handshake) = state.withLockedValue { state -> ([CheckedContinuation<Void, Never>], CheckedContinuation<Void, any Error>?) in
+        let (waiters, handshake) = state.withLockedValue { state -> ([(id: UInt64, waiter: CheckedContinuation<Void, Never>)], CheckedContinuation<Void, any Error>?) in
             state.confirmed.insert(key)
             var finished: CheckedContinuation<Void, any Error>?
             if var handshake = state.handshake {
@@ -236,7 +261,7 @@ public final class RedisSubscriber: Service, Sendable {
             }
             return (state.waiters.removeValue(forKey: key) ?? [], finished)
         }
-        waiters.forEach { $0.resume() }
+        waiters.forEach { $0.waiter.resume() }
         handshake?.resume()
     }
 

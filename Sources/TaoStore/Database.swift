@@ -8,7 +8,10 @@ public final class Database: Service, Sendable {
     public let configuration: DatabaseConfiguration
     public let client: PostgresClient
     let logger: Logger
-    private let started = Atomic<Bool>(false)
+    private let started = OneTimeEvent()
+    /// Signalled by ``Migrator`` once the schema is up to date: work that needs the tables waits
+    /// for it instead of racing the migrations on a fresh database.
+    public let schemaReady = OneTimeEvent()
 
     public init(configuration: DatabaseConfiguration, logger: Logger = Logger(label: "taostream.db")) {
         self.configuration = configuration
@@ -17,14 +20,14 @@ public final class Database: Service, Sendable {
     }
 
     public func run() async {
-        started.store(true, ordering: .releasing)
+        started.signal()
         await client.run()
     }
 
     /// Waits until the pool runs: a query issued before that would sit in a queue and make
     /// PostgresNIO log a warning for what is only start-up ordering.
     public func ready() async {
-        while !started.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(1)) }
+        await started.wait()
         await Task.yield()
     }
 

@@ -20,7 +20,7 @@ public struct Migrator: Sendable {
     public func migrate(logger: Logger) async throws(StoreError) -> [Int] {
         let migrations = self.migrations
         do {
-            return try await database.client.withTransaction(logger: logger) { connection in
+            let applied = try await database.client.withTransaction(logger: logger) { connection in
                 _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
                 _ = try await connection.query("""
                     CREATE TABLE IF NOT EXISTS taostream_migrations (
@@ -58,6 +58,8 @@ public struct Migrator: Sendable {
                 }
                 return appliedNow
             }
+            database.schemaReady.signal()
+            return applied
         } catch let error as PostgresTransactionError {
             if let closureError = error.closureError as? StoreError { throw closureError }
             throw .query(Database.explain(error.closureError ?? error.beginError ?? error.commitError ?? error))

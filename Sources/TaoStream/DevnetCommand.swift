@@ -3,6 +3,7 @@ import Foundation
 import DevChain
 import Logging
 import ServiceLifecycle
+import StreamServer
 import TaoConfiguration
 
 /// `taostream devnet`: a local Subtensor-compatible chain for offline development.
@@ -48,10 +49,10 @@ struct DevnetCommand: AsyncParsableCommand {
         // Written at once, unbuffered: the banner is what a user reads first, and stdout may be a pipe.
         FileHandle.standardOutput.write(Data(banner.utf8))
         let server = DevChainServer(chain: chain, host: hostName, port: portNumber, logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: DevChainBlockProducer(chain: chain, logger: logger)), .init(service: server.application)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
-        try await group.run()
+        try await ProcessLifecycle.run(
+            [.init(service: DevChainBlockProducer(chain: chain, logger: logger)),
+             .init(service: ListeningService(server.application, host: hostName, port: portNumber, portSetting: "TAOSTREAM_DEVNET_PORT or --port"))],
+            logger: logger
+        )
     }
 }

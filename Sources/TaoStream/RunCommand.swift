@@ -35,13 +35,14 @@ struct RunCommand: AsyncParsableCommand {
             logger.warning("taostream run loads the coldkey in the process that serves clients; in production run `taostream watch` (with the wallet) and `taostream serve` (without it) as separate processes")
         }
         let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger, metrics: serverMetrics,
-                                  commands: commands.store, commandLimits: commands.limits, sentiment: commands.sentiment)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: database), .init(service: MigrationService(database: database, logger: logger), successTerminationBehavior: .ignore)]
+                                  commands: commands.store, commandLimits: commands.limits, sentiment: commands.sentiment,
+                                  chain: ChainProgress(lastBlock: { [watcher = watcher.watcher] in watcher.lastBlock },
+                                                       sinceLastBlock: { [watcher = watcher.watcher] in watcher.sinceLastProgress }))
+        try await ProcessLifecycle.run(
+            [.init(service: database), .init(service: MigrationService(database: database, logger: logger), successTerminationBehavior: .ignore)]
                 + watcher.services.map { .init(service: $0) } + server.services.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
-        try await group.run()
+            logger: logger
+        )
         await redis.close()
     }
 }

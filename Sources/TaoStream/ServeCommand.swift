@@ -27,15 +27,10 @@ struct ServeCommand: AsyncParsableCommand {
         let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger,
                                   commands: commands.store, commandLimits: commands.limits, sentiment: commands.sentiment)
         let migrate = MigrationService(database: database, logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: database),
-                .init(service: migrate, successTerminationBehavior: .ignore),
-            ] + server.services.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
+        try await ProcessLifecycle.run(
+            [.init(service: database), .init(service: migrate, successTerminationBehavior: .ignore)] + server.services.map { .init(service: $0) },
             logger: logger
-        ))
-        try await group.run()
+        )
         await redis.close()
     }
 }

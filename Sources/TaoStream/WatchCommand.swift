@@ -23,12 +23,11 @@ struct WatchCommand: AsyncParsableCommand {
         let layout = RedisLayout(prefix: source.string("TAOSTREAM_REDIS_PREFIX", default: "taostream"))
         let watcher = try WatcherServices(source: source, networkFlag: network, redis: redis, database: database, layout: layout, serveHTTP: true, logger: logger)
         logger.info("following the chain", metadata: ["network": "\(watcher.network)"])
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: database), .init(service: MigrationService(database: database, logger: logger), successTerminationBehavior: .ignore)]
+        try await ProcessLifecycle.run(
+            [.init(service: database), .init(service: MigrationService(database: database, logger: logger), successTerminationBehavior: .ignore)]
                 + watcher.services.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
-        try await group.run()
+            logger: logger
+        )
         await redis.close()
     }
 }

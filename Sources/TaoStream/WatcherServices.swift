@@ -4,6 +4,7 @@ import DevChain
 import Logging
 import Model
 import SubstrateCore
+import StreamServer
 import SubstrateKeys
 import ServiceLifecycle
 import TaoConfiguration
@@ -17,6 +18,7 @@ import TaoStore
 struct WatcherServices {
     let services: [any Service]
     let network: String
+    let watcher: DividendWatcher
 
     /// `metrics` is shared with the server's registry when both run in one process; a watcher alone
     /// gets its own `/health` and `/metrics` on TAOSTREAM_WATCHER_HTTP_PORT.
@@ -32,7 +34,7 @@ struct WatcherServices {
             configuration.blockInterval = .milliseconds(try source.integer("TAOSTREAM_DEVNET_BLOCK_MS", default: 12_000, range: 1...3_600_000))
             let port = try source.integer("TAOSTREAM_DEVNET_PORT", default: 9944, range: 1...65535)
             let chain = try DevChain(configuration: configuration, metadataV14: v14, metadataV15: v15)
-            services.append(DevChainServer(chain: chain, port: port, logger: logger).application)
+            services.append(ListeningService(DevChainServer(chain: chain, port: port, logger: logger).application, host: "127.0.0.1", port: port, portSetting: "TAOSTREAM_DEVNET_PORT"))
             services.append(DevChainBlockProducer(chain: chain, logger: logger))
             endpoints = ["ws://127.0.0.1:\(port)"]
         }
@@ -56,6 +58,7 @@ struct WatcherServices {
             history: DividendHistoryStore(database: database), settings: settings, metrics: metrics, logger: logger
         )
         services.append(watcher)
+        self.watcher = watcher
         if try source.boolean("TAOSTREAM_COMMANDS", default: false) {
             // Only the watcher loads the coldkey. On the DevChain without a wallet, //Alice signs.
             let signer: Keypair
@@ -84,7 +87,7 @@ struct WatcherServices {
         if serveHTTP {
             let host = source.string("TAOSTREAM_WATCHER_HTTP_HOST", default: "127.0.0.1")
             let port = try source.integer("TAOSTREAM_WATCHER_HTTP_PORT", default: 9091, range: 1...65535)
-            services.append(WatcherHTTP(watcher: watcher, redis: redis, host: host, port: port, logger: logger).application)
+            services.append(ListeningService(WatcherHTTP(watcher: watcher, redis: redis, host: host, port: port, logger: logger).application, host: host, port: port, portSetting: "TAOSTREAM_WATCHER_HTTP_PORT"))
         }
         self.services = services
     }

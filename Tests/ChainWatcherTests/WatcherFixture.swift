@@ -12,7 +12,8 @@ import TestHarness
 /// A DevChain (blocks only when a test says), a real redis-server and PostgreSQL database, and a
 /// watcher following the chain that can be stopped and started again.
 final class WatcherFixture: @unchecked Sendable {
-    let chain: DevChain
+    private(set) var chain: DevChain
+    let configuration: DevChainConfiguration
     let chainPort: Int
     let redisServer: RedisServer
     let redis: RedisClient
@@ -34,6 +35,7 @@ final class WatcherFixture: @unchecked Sendable {
         configuration.validatorsPerSubnet = validators
         configuration.finalityLag = finalityLag
         let (v14, v15) = try RecordedRuntime.metadata()
+        self.configuration = configuration
         chain = try DevChain(configuration: configuration, metadataV14: v14, metadataV15: v15)
         chainPort = Network.freePort()
         redisServer = try await RedisServer.start()
@@ -65,6 +67,18 @@ final class WatcherFixture: @unchecked Sendable {
         await group.triggerGracefulShutdown()
         _ = try? await task.value
         chainGroup = nil
+    }
+
+    /// Stops the node and starts a new chain on the same port, from block 0 (a devnet started
+    /// again); `seed` picks its world.
+    func replaceChain(seed: UInt64, blocks: Int) async throws {
+        await stopChainServer()
+        var configuration = self.configuration
+        configuration.seed = seed
+        let (v14, v15) = try RecordedRuntime.metadata()
+        chain = try DevChain(configuration: configuration, metadataV14: v14, metadataV15: v15)
+        for _ in 0..<blocks { try await chain.produceBlock() }
+        try await startChainServer()
     }
 
     func startWatcher() async throws {

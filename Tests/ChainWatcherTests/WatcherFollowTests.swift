@@ -198,6 +198,36 @@ struct WatcherFollowTests {
         #expect(try await fixture.changeLog().allSatisfy { $0.old == nil })
     }
 
+    /// A chain started again from block 0 (a devnet restarted under a running watcher) is not
+    /// ignored until it passes the old height: the watcher sees that the chain no longer holds
+    /// the last published block, publishes the new chain's state as a fresh snapshot, starts the
+    /// log again after it (`log_from`), and then follows the new chain block by block.
+    @Test func aChainStartedAgainIsFollowedAtOnce() async throws {
+        let fixture = try await WatcherFixture()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startWatcher()
+        for _ in 0..<10 { try await fixture.chain.produceBlock() }
+        try await fixture.waitForWatcher()
+        let oldLast = try #require(try await fixture.publisher.lastPublishedBlock()?.number)
+        try await fixture.replaceChain(seed: 7, blocks: 3)
+        let newHash = Hex.encode(await fixture.chain.finalizedHash, prefixed: true)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await fixture.publisher.lastPublishedBlock()?.hash != newHash, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let published = try #require(try await fixture.publisher.lastPublishedBlock())
+        #expect(published.hash == newHash, "still at block \(published.number) of the old chain (old last \(oldLast))")
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+        #expect(try await fixture.redis.hget(RedisLayout().watcherKey, "log_from").map { String(decoding: $0, as: UTF8.self) } == String(published.number))
+        // Then block by block: the new chain's epochs reach Redis and the log, nothing of the old chain stays.
+        for _ in 0..<8 { try await fixture.chain.produceBlock() }
+        try await fixture.waitForWatcher()
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+        let log = try await fixture.changeLog()
+        #expect(!log.isEmpty)
+        #expect(log.allSatisfy { $0.block > published.number })
+    }
+
     @Test func moreEntriesThanOnePageAreAllRead() async throws {
         let fixture = try await WatcherFixture(tempo: 2, subnets: 3, validators: 450)
         defer { Task { await fixture.shutdown() } }

@@ -30,6 +30,18 @@ import Testing
         }
     }
 
+    @Test func anIdBeyondInt64IsRefusedNotEchoedChanged() {
+        #expect(Self.code(#"{"type":"ping","id":-9223372036854775809}"#) == .invalidField)
+        #expect(Self.code(#"{"type":"ping","id":9223372036854775808}"#) == .invalidField)
+        #expect(Self.code(#"{"type":"ping","id":-9223372036854775808}"#) == nil)
+    }
+
+    @Test func aMessageWithADuplicateFieldIsRefused() {
+        // `{"type":"query","type":"stake"}` must not mean whichever the parser kept.
+        #expect(Self.code(#"{"type":"ping","id":1,"id":2}"#) == .malformedJSON)
+        #expect(Self.code(#"{"type":"subscribe","netuid":1,"netuid":2}"#) == .malformedJSON)
+    }
+
     @Test func controlCharactersInKeysAreInvalidFields() {
         let hotkey = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
         #expect(Self.code(#"{"type":"trade","netuid":1,"hotkey":"\#(hotkey)","idempotency_key":"a\u0000b"}"#) == .invalidField)

@@ -20,6 +20,21 @@ import Testing
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(text.utf8)) }
     }
 
+    @Test func duplicateMemberNamesAreRefusedAtAnyDepth() {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(#"{"type":"ping","type":"auth"}"#.utf8)) }
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(#"[{"a":{"b":1,"b":1}}]"#.utf8)) }
+        // The same name in sibling objects is fine.
+        #expect((try? JSONParser.parse(Array(#"[{"a":1},{"a":2}]"#.utf8))) != nil)
+    }
+
+    @Test func integersBeyond64BitsAreNotRoundedIntoOne() throws {
+        // Through Double these became Int64.min and an echo of a different id.
+        #expect(try JSONParser.parse(Array("-9223372036854775809".utf8)) == .double(-9223372036854775809))
+        #expect(try JSONParser.parse(Array("18446744073709551616".utf8)) == .double(18446744073709551616))
+        #expect(try JSONParser.parse(Array("-9223372036854775808".utf8)) == .integer(.min))
+        #expect(try JSONParser.parse(Array("1e3".utf8)) == .integer(1000))
+    }
+
     @Test func randomBytesNeverCrashAndDeepNestingIsRefused() {
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array(#"{}[]",:-0123456789.eEtrufalsn\ "#.utf8)

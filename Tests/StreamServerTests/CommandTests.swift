@@ -168,6 +168,37 @@ struct CommandTests {
         #expect(try await fixture.stake(hotkey, netuid: 2) == 0)
     }
 
+    /// Caps on commands, not only on amounts (issue 14.8): forty 1-rao stakes were each accepted
+    /// and each paid a full fee; netuid 65535 was queued and failed on chain.
+    @Test func dustStakesCommandFloodsAndUnknownSubnetsAreRefusedBeforeTheQueue() async throws {
+        var limits = CommandLimits()
+        limits.maxCommandsPerDay = 3
+        let fixture = try await ServerFixture.start(commandLimits: limits)
+        defer { Task { await fixture.shutdown() } }
+        // The watcher has published subnets 1 and 2.
+        try await ChangeScript(fixture.publisher).publish([(key(1, Hotkeys.alice), 5), (key(2, Hotkeys.bob), 7)])
+        let socket = try await fixture.connect(token: fixture.tradeToken)
+        func send(_ id: String, netuid: Int64 = 1, rao: Int64 = 20_000_000) async throws -> TestWebSocket.Message {
+            try await socket.send(["type": "stake", "id": .string(id), "netuid": .integer(netuid), "hotkey": .string(Hotkeys.alice),
+                                   "amount_rao": .integer(rao), "idempotency_key": .string(id)])
+            return try await socket.messages.next(timeout: .seconds(10), "the answer to \(id)") { $0["id"] == .string(id) && ($0["type"] == "error" || $0["type"] == "accepted") }
+        }
+        let dust = try await send("dust", rao: 1)
+        #expect(dust["code"] == "invalid_amount")
+        #expect(dust["message"]?.stringValue?.contains("minimum of 0.001") == true, "\(dust)")
+        let unknown = try await send("nowhere", netuid: 65535)
+        #expect(unknown["code"] == "invalid_netuid")
+        for index in 0..<3 {
+            #expect(try await send("ok-\(index)", netuid: Int64(1 + index % 2))["type"] == "accepted")
+        }
+        // The fourth of the day is refused whatever its amount; refusals above did not count.
+        let fourth = try await send("ok-3")
+        #expect(fourth["code"] == "over_limit")
+        #expect(fourth["message"]?.stringValue?.contains("3 commands for today") == true, "\(fourth)")
+        let queued = try await fixture.redis.send(RedisCommand("XLEN", [RedisArgument(RedisLayout().commandStreamKey)]))
+        #expect(queued.integer == 3)
+    }
+
     @Test func theSameIdempotencyKeyNeverStakesTwice() async throws {
         let fixture = try await CommandFixture()
         defer { Task { await fixture.shutdown() } }

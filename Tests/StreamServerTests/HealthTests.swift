@@ -1,4 +1,6 @@
 import Foundation
+import StreamServer
+import Synchronization
 import Testing
 
 @Suite("GET /health and /metrics", .timeLimit(.minutes(3)))
@@ -14,6 +16,21 @@ struct HealthTests {
         #expect(try await fetch(url).contains("connection refused"))
         try await fixture.redisServer.start()
         #expect(try await status(url, token: nil) == 200)
+    }
+
+    /// With a watcher in the process (`taostream run`), a watcher that stopped publishing blocks
+    /// makes the process unhealthy: a stall must not look like a quiet chain.
+    @Test func unavailableWhileTheWatcherPublishesNoBlock() async throws {
+        let since = Mutex(Duration.seconds(1))
+        let chain = ChainProgress(staleAfter: .seconds(60), lastBlock: { 111 }, sinceLastBlock: { since.withLock { $0 } })
+        let fixture = try await ServerFixture.start(chain: chain)
+        defer { Task { await fixture.shutdown() } }
+        let url = "http://127.0.0.1:\(fixture.port)/health"
+        #expect(try await status(url, token: nil) == 200)
+        #expect(try await fetch(url).contains("\"last_block\":\"111\""))
+        since.withLock { $0 = .seconds(61) }
+        #expect(try await status(url, token: nil) == 503)
+        #expect(try await fetch(url).contains("no block published for 61 s"))
     }
 
     @Test func metricsAreExposedForPrometheus() async throws {

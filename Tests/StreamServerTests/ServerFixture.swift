@@ -38,7 +38,7 @@ final class ServerFixture: Sendable {
 
     /// Starts a server. Pass `sharing` to start a second server on the same Redis and database.
     /// With `commandLimits`, the server takes stake and unstake commands.
-    static func start(limits: ConnectionLimits = ConnectionLimits(), commandLimits: CommandLimits? = nil, sentiment: SentimentSettings? = nil, sharing other: ServerFixture? = nil) async throws -> ServerFixture {
+    static func start(limits: ConnectionLimits = ConnectionLimits(), commandLimits: CommandLimits? = nil, sentiment: SentimentSettings? = nil, chain: ChainProgress? = nil, sharing other: ServerFixture? = nil) async throws -> ServerFixture {
         let redisServer: RedisServer
         if let other { redisServer = other.redisServer } else { redisServer = try await RedisServer.start() }
         let redisConfiguration = try RedisConfiguration(url: redisServer.url)
@@ -61,7 +61,7 @@ final class ServerFixture: Sendable {
         let server = StreamServer(
             settings: settings, redis: redis, tokens: tokens, logger: logger,
             commands: commandLimits.map { _ in CommandStore(database: database) }, commandLimits: commandLimits ?? CommandLimits(),
-            sentiment: sentiment
+            sentiment: sentiment, chain: chain
         )
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: database)] + server.services.map { .init(service: $0) }, logger: logger

@@ -2,7 +2,7 @@ import Foundation
 import Model
 import NIOCore
 import NIOPosix
-import StreamServer
+@testable import StreamServer
 import Synchronization
 import Testing
 
@@ -20,6 +20,25 @@ struct UpgradeTests {
         #expect(json?["type"] as? String == "error")
         #expect(json?["code"] as? String == "unauthorized")
         #expect(!answer.contains("tst_not-a-token"))
+    }
+
+    @Test func anAddressThatKeepsPresentingBadTokensIsRefusedWithoutALookup() async throws {
+        let fixture = try await ServerFixture.start()
+        defer { Task { await fixture.shutdown() } }
+        let bad = RawHTTP.upgrade(path: "/ws", extra: "Authorization: Bearer tst_guess\r\n")
+        for _ in 0..<AuthFailureBudget().allowance {
+            #expect(try await RawHTTP.exchange(port: fixture.port, bad).hasPrefix("HTTP/1.1 401"))
+        }
+        let throttled = try await RawHTTP.exchange(port: fixture.port, bad)
+        #expect(throttled.hasPrefix("HTTP/1.1 429"))
+        #expect(throttled.contains("\"code\":\"rate_limited\""))
+        // The same budget covers REST and the auth message, whichever way the guesses come.
+        let rest = try await RawHTTP.exchange(port: fixture.port, "GET /api/v1/tao_dividends HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tst_guess\r\nConnection: close\r\n\r\n")
+        #expect(rest.hasPrefix("HTTP/1.1 429"))
+        let socket = try await fixture.connect(header: false)
+        try await socket.send(["type": .string("auth"), "id": .integer(1), "token": .string("tst_guess")])
+        #expect(try await socket.next(type: "error")["code"] == .string("rate_limited"))
+        #expect(try await socket.closeFrame()?.closeCode == .unknown(CloseCode.authenticationFailed.rawValue))
     }
 
     @Test func anUpgradeElsewhereThanWsIsRefused() async throws {

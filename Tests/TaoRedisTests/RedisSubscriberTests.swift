@@ -74,4 +74,21 @@ struct RedisSubscriberTests {
         for await _ in subscriber.events { count += 1 }
         #expect(count >= 1)
     }
+
+    /// A service group that stops while Redis is unreachable must not wait forever on a
+    /// subscription that cannot come (it hung `serve` on a port in use, issue 14.16).
+    @Test(.timeLimit(.minutes(1))) func aSubscribeWaitingForRedisEndsWhenCancelledOrWhenTheSubscriberStops() async throws {
+        // A port nothing listens on: connecting is refused again and again.
+        let subscriber = RedisSubscriber(configuration: RedisConfiguration(host: "127.0.0.1", port: 1), backoff: .init(initial: .milliseconds(10), maximum: .milliseconds(50)))
+        let running = Task { try await subscriber.run() }
+        let waiting = Task { await subscriber.subscribe(channels: ["never"]) }
+        let alsoWaiting = Task { await subscriber.subscribe(patterns: ["never:*"]) }
+        waiting.cancel()
+        await waiting.value
+        running.cancel()
+        try await running.value
+        await alsoWaiting.value
+        // Once stopped, a new subscribe does not wait either.
+        await subscriber.subscribe(channels: ["later"])
+    }
 }
