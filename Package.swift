@@ -166,6 +166,8 @@ let package = Package(
             name: "TestHarness",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/TestHarness"
         ),

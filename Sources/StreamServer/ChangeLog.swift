@@ -8,8 +8,9 @@ struct ChangeLog: Sendable {
     let layout: RedisLayout
 
     enum Replay: Sendable {
-        /// Every change after the offset, in order (possibly none); never cut short.
-        case complete([DividendChange], end: StreamOffset?)
+        /// Every change after the offset that the filter matches, in order (possibly none); never
+        /// cut short. `scanned`: the entries read to find them.
+        case complete([DividendChange], end: StreamOffset?, scanned: Int)
         /// The log no longer reaches back to the offset, never had it, or holds more changes after
         /// it than one replay may carry: a fresh snapshot is the answer.
         case tooOld
@@ -40,7 +41,10 @@ struct ChangeLog: Sendable {
     /// let the client go live past the changes left out, a silent gap. The log is checked before
     /// the read and again after it, since entries trimmed between the check and the read would be
     /// missing from it just as silently.
-    func changes(after offset: StreamOffset, limit: Int = 100_000) async throws(RedisError) -> Replay {
+    ///
+    /// Only the entries `filter` matches are decoded into changes; the others are parsed far
+    /// enough to read their key, so a replay that matches little costs little more than reading.
+    func changes(after offset: StreamOffset, matching filter: DividendFilter = DividendFilter(), limit: Int = 100_000) async throws(RedisError) -> Replay {
         guard try await holdsEverything(after: offset) else { return .tooOld }
         let bound = min(max(limit, 0), Int.max - 1)
         // One more than the bound, to tell "exactly the bound" from "cut at the bound".
@@ -52,10 +56,20 @@ struct ChangeLog: Sendable {
         changes.reserveCapacity(entries.count)
         for entry in entries {
             // Skipped like a malformed message on the live feed, so a replay matches what live clients got.
-            guard let bytes = entry.fields[RedisLayout.changeField], let change = try? decoder.decode(DividendChange.self, from: Data(bytes)) else { continue }
+            guard let bytes = entry.fields[RedisLayout.changeField], let key = Self.key(of: bytes), filter.matches(key),
+                  let change = try? decoder.decode(DividendChange.self, from: Data(bytes)) else { continue }
             changes.append(change)
         }
-        return .complete(changes, end: entries.last.flatMap { StreamOffset($0.id) } ?? offset)
+        return .complete(changes, end: entries.last.flatMap { StreamOffset($0.id) } ?? offset, scanned: entries.count)
+    }
+
+    /// The key of a logged change, read without decoding the rest of it.
+    static func key(of bytes: [UInt8]) -> DividendKey? {
+        guard case .object(let fields)? = try? JSONParser.parse(bytes),
+              case .string(let kind)? = fields["kind"],
+              case .integer(let number)? = fields["netuid"], let netuid = UInt16(exactly: number),
+              case .string(let hotkey)? = fields["hotkey"] else { return nil }
+        return DividendKey(kind: DividendKind(rawValue: kind), netuid: netuid, hotkey: hotkey)
     }
 
     /// Whether every change after `offset` is still in the log.

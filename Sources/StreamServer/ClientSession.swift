@@ -247,6 +247,12 @@ final class ClientSession: Sendable {
             _ = reject(ProtocolError(.tooManySubscriptions, "a connection may hold \(services.limits.subscriptionsPerConnection) subscriptions; unsubscribe from one first", id: id))
             return
         }
+        if since != nil, let tokenID = token?.id, let wait = services.replays.wait(token: tokenID) {
+            state.withLock { _ = $0.subscriptions.removeValue(forKey: name) }
+            let seconds = Int(wait.components.seconds) + 1
+            _ = reject(ProtocolError(.rateLimited, "this token's replays read \(services.limits.replayEntriesPerSecond) log entries a second at most; retry 'since' in \(seconds) s, or subscribe without it for a snapshot", id: id))
+            return
+        }
         let route = UpdateRouter.Route(session: self, subscription: name, filter: filter)
         services.router.add(route)
         services.metrics.subscriptions.increment()
@@ -262,9 +268,8 @@ final class ClientSession: Sendable {
 
     /// Sends the snapshot or replay for a subscription that is collecting updates, then makes it live.
     private func start(_ name: String, id: MessageID?, filter: DividendFilter, since: StreamOffset?) async throws(RedisError) {
-        if let since, case .complete(let changes, let end) = try await services.changeLog.changes(after: since) {
-            let wanted = filter
-            let replay = changes.filter { wanted.matches($0.key) }
+        if let since, case .complete(let replay, let end, let scanned) = try await services.changeLog.changes(after: since, matching: filter) {
+            if let tokenID = token?.id { services.replays.charge(token: tokenID, entries: scanned) }
             let generation = nextGeneration(name)
             send(.subscribed(.init(id: id, subscription: name, filter: filter, snapshot: [], recovered: true, offset: end)))
             await catchUp(name, generation: generation, replaying: replay, floor: end)
@@ -519,6 +524,8 @@ struct SessionServices: Sendable {
     let metrics: ServerMetrics
     let logger: Logger
     let intake: MessageIntake
+    /// What each token's replays may still read of the change log.
+    let replays: ReplayBudgets
     /// Nil when this server takes no commands (no command store configured).
     var commands: CommandGateway? = nil
     var commandRouter = CommandStatusRouter()

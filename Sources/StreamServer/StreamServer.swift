@@ -40,7 +40,8 @@ public struct StreamServer: Sendable {
         let cache = SnapshotCache()
         let intake = MessageIntake(authenticator: authenticator, registry: registry, limits: settings.limits, metrics: metrics)
         var services = SessionServices(
-            limits: settings.limits, router: router, snapshots: snapshots, cache: cache, changeLog: changeLog, metrics: metrics, logger: logger, intake: intake
+            limits: settings.limits, router: router, snapshots: snapshots, cache: cache, changeLog: changeLog, metrics: metrics, logger: logger, intake: intake,
+            replays: ReplayBudgets(perSecond: settings.limits.replayEntriesPerSecond, burst: settings.limits.replayBurst)
         )
         if let commands {
             services.commands = CommandGateway(

@@ -53,6 +53,12 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// Bytes (replies and updates) queued for one client before the slow-client policy applies
     /// (TAOSTREAM_QUEUE_BYTES): bounds what a client that stopped reading can cost.
     public var queueBytes: Int = 4 << 20
+    /// Change-log entries one token's replays (`subscribe` with `since`) may read a second, with
+    /// bursts of ``replayBurst`` (TAOSTREAM_REPLAY_ENTRIES_PER_SECOND). Each entry read counts,
+    /// matched or not: a replay costs what it reads, and one that matches nothing is not free.
+    public var replayEntriesPerSecond: Int = 10_000
+    /// Entries a token may read at once: three replays of the whole log (100 000 entries).
+    public var replayBurst: Int = 300_000
     /// How long a connection has to complete its HTTP upgrade request once the TCP connection is open.
     public var upgradeTimeout: Duration = .seconds(10)
     public var slowClientPolicy: SlowClientPolicy = .conflate

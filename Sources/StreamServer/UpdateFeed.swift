@@ -138,7 +138,7 @@ final class UpdateFeed: Service, Sendable {
         }
         do {
             switch try await changeLog.changes(after: last) {
-            case .complete(let changes, _):
+            case .complete(let changes, _, _):
                 logger.info("replayed changes missed while Redis was away", metadata: ["count": "\(changes.count)"])
                 for change in changes {
                     let payload = (try? ChangeJSON.encode(change)) ?? []

@@ -50,8 +50,8 @@ struct DevnetCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data(banner.utf8))
         let server = DevChainServer(chain: chain, host: hostName, port: portNumber, logger: logger)
         try await ProcessLifecycle.run(
-            [.init(service: DevChainBlockProducer(chain: chain, logger: logger)),
-             .init(service: ListeningService(server.application, host: hostName, port: portNumber, portSetting: "TAOSTREAM_DEVNET_PORT or --port"))],
+            [ProcessLifecycle.service(DevChainBlockProducer(chain: chain, logger: logger)),
+             ProcessLifecycle.service(ListeningService(server.application, host: hostName, port: portNumber, portSetting: "TAOSTREAM_DEVNET_PORT or --port"))],
             logger: logger
         )
     }

@@ -39,8 +39,8 @@ struct RunCommand: AsyncParsableCommand {
                                   chain: ChainProgress(lastBlock: { [watcher = watcher.watcher] in watcher.lastBlock },
                                                        sinceLastBlock: { [watcher = watcher.watcher] in watcher.sinceLastProgress }))
         try await ProcessLifecycle.run(
-            [.init(service: database), .init(service: MigrationService(database: database, logger: logger), successTerminationBehavior: .ignore)]
-                + watcher.services.map { .init(service: $0) } + server.services.map { .init(service: $0) },
+            [ProcessLifecycle.service(database), ProcessLifecycle.oneShot(MigrationService(database: database, logger: logger))]
+                + watcher.services.map(ProcessLifecycle.service) + server.services.map(ProcessLifecycle.service),
             logger: logger
         )
         await redis.close()

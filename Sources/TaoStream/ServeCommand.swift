@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
                                   commands: commands.store, commandLimits: commands.limits, sentiment: commands.sentiment)
         let migrate = MigrationService(database: database, logger: logger)
         try await ProcessLifecycle.run(
-            [.init(service: database), .init(service: migrate, successTerminationBehavior: .ignore)] + server.services.map { .init(service: $0) },
+            [ProcessLifecycle.service(database), ProcessLifecycle.oneShot(migrate)] + server.services.map(ProcessLifecycle.service),
             logger: logger
         )
         await redis.close()

@@ -24,8 +24,8 @@ struct WatchCommand: AsyncParsableCommand {
         let watcher = try WatcherServices(source: source, networkFlag: network, redis: redis, database: database, layout: layout, serveHTTP: true, logger: logger)
         logger.info("following the chain", metadata: ["network": "\(watcher.network)"])
         try await ProcessLifecycle.run(
-            [.init(service: database), .init(service: MigrationService(database: database, logger: logger), successTerminationBehavior: .ignore)]
-                + watcher.services.map { .init(service: $0) },
+            [ProcessLifecycle.service(database), ProcessLifecycle.oneShot(MigrationService(database: database, logger: logger))]
+                + watcher.services.map(ProcessLifecycle.service),
             logger: logger
         )
         await redis.close()

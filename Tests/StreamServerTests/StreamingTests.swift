@@ -205,6 +205,33 @@ struct StreamingTests {
         #expect(try await second.next(type: "update").change?["offset"] == .string(live[0].offset.description))
     }
 
+    /// A replay costs what it reads, matched or not (issue 14.7): `since:"0-0"` on a subnet with
+    /// no changes used to decode the whole log for free, again and again.
+    @Test func replaysSpendTheirTokensBudgetOfLogEntriesRead() async throws {
+        var limits = ConnectionLimits()
+        limits.replayEntriesPerSecond = 1
+        limits.replayBurst = 20
+        let fixture = try await ServerFixture.start(limits: limits)
+        defer { Task { await fixture.shutdown() } }
+        let script = ChangeScript(fixture.publisher)
+        for value in 1...30 { try await script.publish([(key(1, Hotkeys.alice), UInt64(value))]) }
+        let socket = try await fixture.connect()
+        // Matches nothing, reads all 30 entries: allowed (the budget was whole), and overdrawn.
+        try await socket.send(["type": .string("subscribe"), "id": .string("first"), "netuid": .integer(9), "since": .string("0-0")])
+        let first = try await socket.next(type: "subscribed") { $0["id"] == .string("first") }
+        #expect(first["recovered"] == .bool(true))
+        // Another connection of the same token shares the debt.
+        let other = try await fixture.connect()
+        try await other.send(["type": .string("subscribe"), "id": .string("again"), "netuid": .integer(9), "since": .string("0-0")])
+        let refused = try await other.next(type: "error") { $0["id"] == .string("again") }
+        #expect(refused["code"] == .string("rate_limited"))
+        #expect(refused["message"]?.stringValue?.contains("without it for a snapshot") == true)
+        // A snapshot reads no log: still served.
+        try await other.send(["type": .string("subscribe"), "id": .string("plain"), "netuid": .integer(1)])
+        let plain = try await other.next(type: "subscribed") { $0["id"] == .string("plain") }
+        #expect(plain["snapshot"]?.arrayValue?.count == 1)
+    }
+
     @Test func anOffsetTheLogNoLongerHoldsGetsAFreshSnapshot() async throws {
         let fixture = try await ServerFixture.start()
         defer { Task { await fixture.shutdown() } }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 @testable import StreamServer
 import Synchronization
+import TestHarness
 import Testing
 
 /// The HTTP side of `/ws` on a raw socket: what a refused upgrade answers, and that a connection
@@ -98,76 +99,20 @@ struct FrameProtocolTests {
         return nil
     }
 
-    static func masked(_ opcode: UInt8, _ payload: [UInt8], fin: Bool = true) -> [UInt8] {
-        let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
-        return [(fin ? 0x80 : 0) | opcode, 0x80 | UInt8(payload.count)] + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
-    }
-
     @Test func breachesCloseWithTheirCodes() async throws {
         let fixture = try await ServerFixture.start()
         defer { Task { await fixture.shutdown() } }
         // Unmasked client frame: 1002.
         #expect(try await Self.closeCode(after: [0x81, 0x02, 0x68, 0x69], fixture: fixture) == 1002)
         // Invalid UTF-8 in a text frame: 1007.
-        #expect(try await Self.closeCode(after: Self.masked(0x1, [0xC3, 0x28]), fixture: fixture) == 1007)
+        #expect(try await Self.closeCode(after: RawHTTP.masked(0x1, [0xC3, 0x28]), fixture: fixture) == 1007)
         // A frame announcing 2 MiB (over the 1 MiB limit): 1009 before the body is read.
         #expect(try await Self.closeCode(after: [0x81, 0xFF, 0, 0, 0, 0, 0, 0x20, 0, 0, 1, 2, 3, 4], fixture: fixture) == 1009)
         // Reserved bits without an extension that defines them: 1002.
-        #expect(try await Self.closeCode(after: Self.masked(0x1, Array("{}".utf8)).enumerated().map { $0.offset == 0 ? $0.element | 0x20 : $0.element }, fixture: fixture) == 1002)
+        #expect(try await Self.closeCode(after: RawHTTP.masked(0x1, Array("{}".utf8)).enumerated().map { $0.offset == 0 ? $0.element | 0x20 : $0.element }, fixture: fixture) == 1002)
         // A continuation with no message begun: 1002.
-        #expect(try await Self.closeCode(after: Self.masked(0x0, Array("x".utf8)), fixture: fixture) == 1002)
+        #expect(try await Self.closeCode(after: RawHTTP.masked(0x0, Array("x".utf8)), fixture: fixture) == 1002)
         // The peer's own close is answered with its code.
-        #expect(try await Self.closeCode(after: Self.masked(0x8, [0x0F, 0xA0]), fixture: fixture) == 4000)
-    }
-}
-
-/// One request on a raw TCP connection; the answer is whatever arrives until the server closes
-/// (or, with `stopAfterHead`, until the end of the response head).
-enum RawHTTP {
-    static func upgrade(path: String, extra: String) -> String {
-        "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\(extra)\r\n"
-    }
-
-    static func exchange(port: Int, _ request: String, stopAfterHead: Bool = false, until timeout: Duration = .seconds(10)) async throws -> String {
-        String(decoding: try await exchange(port: port, bytes: Array(request.utf8), stopAfterHead: stopAfterHead, until: timeout), as: UTF8.self)
-    }
-
-    static func exchange(port: Int, bytes request: [UInt8], stopAfterHead: Bool = false, until timeout: Duration = .seconds(10)) async throws -> [UInt8] {
-        let collected = Collector(stopAfterHead: stopAfterHead)
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collected) } }
-            .connect(host: "127.0.0.1", port: port).get()
-        try await channel.writeAndFlush(ByteBuffer(bytes: request))
-        let closed = channel.closeFuture
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await closed.get() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw TimedOut()
-            }
-            try await group.next()
-            group.cancelAll()
-        }
-        return collected.bytes
-    }
-
-    struct TimedOut: Error {}
-
-    final class Collector: ChannelInboundHandler, Sendable {
-        typealias InboundIn = ByteBuffer
-        private let received = Mutex<[UInt8]>([])
-        let stopAfterHead: Bool
-
-        init(stopAfterHead: Bool) { self.stopAfterHead = stopAfterHead }
-
-        var bytes: [UInt8] { received.withLock { $0 } }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let all = received.withLock { total in
-                total += Array(unwrapInboundIn(data).readableBytesView)
-                return total
-            }
-            if stopAfterHead, String(decoding: all, as: UTF8.self).contains("\r\n\r\n") { context.close(promise: nil) }
-        }
+        #expect(try await Self.closeCode(after: RawHTTP.masked(0x8, [0x0F, 0xA0]), fixture: fixture) == 4000)
     }
 }
