@@ -7,12 +7,15 @@ final class SessionTransport: Sendable {
     let eventLoop: any EventLoop
     /// The client's IP address, for limits per address.
     let remoteAddress: String?
+    /// The connection's place among its address's unauthenticated ones, until it authenticates.
+    private let pending: PendingConnections.Slot?
     private let connection: NIOLoopBoundBox<WebSocketConnection?>
 
     /// Created on `eventLoop`, in the upgrade, before the handler exists.
-    init(eventLoop: any EventLoop, remoteAddress: String? = nil) {
+    init(eventLoop: any EventLoop, remoteAddress: String? = nil, pending: PendingConnections.Slot? = nil) {
         self.eventLoop = eventLoop
         self.remoteAddress = remoteAddress
+        self.pending = pending
         self.connection = NIOLoopBoundBox(nil, eventLoop: eventLoop)
     }
 
@@ -48,6 +51,7 @@ final class SessionTransport: Sendable {
     }
 
     func authenticated() {
+        pending?.release()
         onLoop { $0.authenticated() }
     }
 

@@ -32,11 +32,20 @@ struct StreamChannel: ServerChildChannel, HTTPChannelHandler {
     let http: HTTP1Channel.Configuration
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        let address = channel.remoteAddress?.ipAddress
+        let slot = address.flatMap { endpoint.pending.admit($0) }
+        if address != nil, slot == nil {
+            // This address holds as many unauthenticated connections as it may.
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
+        }
+        if let slot { channel.closeFuture.whenComplete { _ in slot.release() } }
+        return channel.eventLoop.makeCompletedFuture {
             let decision = NIOLoopBoundBox<WebSocketEndpoint.Decision?>(nil, eventLoop: channel.eventLoop)
             // A connection must send a whole request head in time: sockets that never send a byte,
             // or send one every few seconds (slowloris), are closed instead of held forever.
             let headSeen = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+            let malformed = MalformedRequestResponder()
             channel.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(endpoint.limits.upgradeTimeout)) {
                 if !headSeen.value { channel.close(promise: nil) }
             }
@@ -58,7 +67,9 @@ struct StreamChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 install: { channel in
                     guard case .upgrade(let grant)? = decision.value else { throw ChannelError.inappropriateOperationForState }
-                    try endpoint.install(on: channel, grant: grant)
+                    // Frames, not HTTP, from here on.
+                    malformed.remove(from: channel.pipeline.syncOperations)
+                    try endpoint.install(on: channel, grant: grant, pending: slot)
                 }
             )
             let upgrade = NIOTypedHTTPServerUpgradeConfiguration(
@@ -85,6 +96,7 @@ struct StreamChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.decoderConfiguration.maxHeaderListSize = http.httpDecoder.maxHeaderListSize
             configuration.decoderConfiguration.maxHeaderFieldCount = http.httpDecoder.maxHeaderFieldCount
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            try malformed.add(to: channel.pipeline.syncOperations)
             return Value(upgradeResult: result, channel: channel)
         }
     }

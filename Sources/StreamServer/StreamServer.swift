@@ -63,7 +63,8 @@ public struct StreamServer: Sendable {
         LegacyDividendsController(authenticator: authenticator, snapshots: snapshots, commands: services.commands).register(in: httpRouter)
         WebClientController(directory: settings.webClientDirectory).register(in: httpRouter)
 
-        let endpoint = WebSocketEndpoint(services: services, authenticator: authenticator, registry: registry)
+        let endpoint = WebSocketEndpoint(services: services, authenticator: authenticator, registry: registry,
+                                         pending: PendingConnections(limitPerAddress: settings.limits.pendingPerAddress))
         let application = Application(
             router: httpRouter,
             server: HTTPServerBuilder { responder in

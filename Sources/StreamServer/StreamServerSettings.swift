@@ -59,6 +59,10 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var replayEntriesPerSecond: Int = 10_000
     /// Entries a token may read at once: three replays of the whole log (100 000 entries).
     public var replayBurst: Int = 300_000
+    /// Connections one address may hold before they authenticate (TAOSTREAM_MAX_PENDING_PER_ADDRESS):
+    /// sockets not yet upgraded, WebSockets waiting for `auth`, HTTP keep-alive connections.
+    /// Past it, a new connection from that address is closed at once.
+    public var pendingPerAddress: Int = 256
     /// How long a connection has to complete its HTTP upgrade request once the TCP connection is open.
     public var upgradeTimeout: Duration = .seconds(10)
     public var slowClientPolicy: SlowClientPolicy = .conflate

@@ -18,6 +18,7 @@ struct WebSocketEndpoint: Sendable {
     let services: SessionServices
     let authenticator: TokenAuthenticator
     let registry: ConnectionRegistry
+    let pending: PendingConnections
 
     var limits: ConnectionLimits { services.limits }
 
@@ -78,13 +79,13 @@ struct WebSocketEndpoint: Sendable {
 
     /// Completes an accepted upgrade on `channel`'s loop, after the frame decoder: the
     /// connection's handler takes over.
-    func install(on channel: any Channel, grant: Grant) throws {
+    func install(on channel: any Channel, grant: Grant, pending: PendingConnections.Slot?) throws {
         let pipeline = channel.pipeline.syncOperations
         // A bounded kernel buffer: a client that stops reading then backs up into the session's
         // queue, where the slow-client policy (conflation or close) applies, rather than into
         // megabytes of stale updates in the kernel (Linux's send buffer autotuning grows to 4 MiB).
         try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: Self.sendBuffer)
-        let transport = SessionTransport(eventLoop: channel.eventLoop, remoteAddress: channel.remoteAddress?.ipAddress)
+        let transport = SessionTransport(eventLoop: channel.eventLoop, remoteAddress: channel.remoteAddress?.ipAddress, pending: pending)
         let session = ClientSession(id: registry.nextSessionID(), services: services, transport: transport)
         let settings = WebSocketConnection.Settings(
             timings: .init(authentication: limits.authenticationTimeout, idle: limits.idleTimeout, ping: limits.pingInterval, closeHandshake: .seconds(2)),

@@ -42,6 +42,49 @@ struct UpgradeTests {
         #expect(try await socket.closeFrame()?.closeCode == .unknown(CloseCode.authenticationFailed.rawValue))
     }
 
+    /// Each used to get no answer until the upgrade deadline closed it (issue 14.3).
+    @Test func malformedRequestsAreAnsweredAndClosedAtOnce() async throws {
+        let fixture = try await ServerFixture.start()
+        defer { Task { await fixture.shutdown() } }
+        let cases: [(String, String)] = [
+            ("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 200_000))\r\n\r\n", "HTTP/1.1 431"),
+            ("GET /health HTTP/1.1\r\nHost: x\r\n" + (0..<10_000).map { "X-\($0): y\r\n" }.joined() + "\r\n", "HTTP/1.1 431"),
+            ("GETX /health HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400"),
+            ("GET /health\r\n\r\n", "HTTP/1.1 400"),
+            ("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "HTTP/1.1 400"),
+        ]
+        for (request, expected) in cases {
+            // Well within the 10 s upgrade deadline: a timeout here throws.
+            let answer = try await RawHTTP.exchange(port: fixture.port, request, until: .seconds(5))
+            #expect(answer.hasPrefix(expected), "\(request.prefix(40)) got: \(answer.prefix(200))")
+        }
+        // The server still serves.
+        #expect(try await RawHTTP.exchange(port: fixture.port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+    }
+
+    /// 2 000 silent sockets from one address used to stay open (issue 14.3): past the address's
+    /// allowance a new connection is closed at once, and one that authenticates gives its place back.
+    @Test func anAddressMayHoldOnlySoManyUnauthenticatedConnections() async throws {
+        var limits = ConnectionLimits()
+        limits.pendingPerAddress = 3
+        limits.authenticationTimeout = .seconds(60)
+        let fixture = try await ServerFixture.start(limits: limits)
+        defer { Task { await fixture.shutdown() } }
+        // Three WebSockets upgraded without a token (each admitted: it got its 101) hold the
+        // address's three places...
+        let waiting = [try await fixture.connect(header: false), try await fixture.connect(header: false), try await fixture.connect(header: false)]
+        // ...so the next connection is closed without an answer.
+        let health = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        let refused = try await RawHTTP.exchange(port: fixture.port, health, until: .seconds(5))
+        #expect(refused.isEmpty, "\(refused.prefix(100))")
+        // One authenticates: it counts against its token from then on, no longer here.
+        try await waiting[1].send(["type": .string("auth"), "token": .string(fixture.readToken)])
+        _ = try await waiting[1].next(type: "welcome")
+        let served = try await RawHTTP.exchange(port: fixture.port, health)
+        #expect(served.hasPrefix("HTTP/1.1 200"), "\(served.prefix(100))")
+        for socket in waiting { await socket.close() }
+    }
+
     @Test func anUpgradeElsewhereThanWsIsRefused() async throws {
         let fixture = try await ServerFixture.start()
         defer { Task { await fixture.shutdown() } }
