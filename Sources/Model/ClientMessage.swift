@@ -7,6 +7,8 @@ public enum ClientMessage: Sendable, Equatable {
     case unsubscribe(subscription: String)
     /// A one-off snapshot, without subscribing.
     case query(DividendFilter)
+    /// A page of the recorded history of a subnet or of one hotkey on it, newest first.
+    case history(HistoryQuery)
     case ping
     /// Stake or unstake (needs the `trade` scope).
     case command(StakeCommand)
@@ -23,6 +25,7 @@ public enum ClientMessage: Sendable, Equatable {
         case .subscribe: return "subscribe"
         case .unsubscribe: return "unsubscribe"
         case .query: return "query"
+        case .history: return "history"
         case .ping: return "ping"
         case .command(let command): return command.action.rawValue
         case .commandStatus: return "command_status"

@@ -32,6 +32,8 @@ public struct ClientMessageParser: Sendable {
                 message = .unsubscribe(subscription: try fields.requiredString("subscription"))
             case "query":
                 message = .query(try fields.filter())
+            case "history":
+                message = .history(try fields.historyQuery())
             case "ping":
                 message = .ping
             case "stake", "unstake":
@@ -44,7 +46,7 @@ public struct ClientMessageParser: Sendable {
             case "command_status":
                 message = .commandStatus(commandID: try fields.key("command_id", maximumLength: 128))
             default:
-                throw ProtocolError(.unknownType, "unknown message type '\(type)'; expected one of auth, subscribe, unsubscribe, query, ping, stake, unstake, trade, command_status")
+                throw ProtocolError(.unknownType, "unknown message type '\(type)'; expected one of auth, subscribe, unsubscribe, query, history, ping, stake, unstake, trade, command_status")
             }
             try fields.rejectUnknown(type: type)
             return ClientRequest(id: id, message: message)
@@ -149,6 +151,42 @@ struct MessageFields {
 
     mutating func filter() throws(ProtocolError) -> DividendFilter {
         DividendFilter(netuid: try netuid(), hotkey: try hotkey(), kinds: try kinds())
+    }
+
+    /// `history`'s fields: `netuid` (required), `hotkey`, `kind`, `from_block`, `to_block`,
+    /// `limit` (1 to ``HistoryQuery/maximumLimit``), `cursor` (a previous page's `next_cursor`).
+    mutating func historyQuery() throws(ProtocolError) -> HistoryQuery {
+        guard let netuid = try netuid() else { throw ProtocolError(.invalidNetuid, "'netuid' is required") }
+        var query = HistoryQuery(netuid: netuid, hotkey: try hotkey())
+        if let value = remaining.removeValue(forKey: "kind"), value != .null {
+            guard case .string(let name) = value, DividendKind(rawValue: name).isValidName else {
+                throw ProtocolError(.invalidKind, "'kind' must be one map name such as \"AlphaDividendsPerSubnet\"")
+            }
+            query.kind = DividendKind(rawValue: name)
+        }
+        query.fromBlock = try block("from_block")
+        query.toBlock = try block("to_block")
+        if let value = remaining.removeValue(forKey: "limit"), value != .null {
+            guard case .integer(let limit) = value, (1...Int64(HistoryQuery.maximumLimit)).contains(limit) else {
+                throw ProtocolError(.invalidField, "'limit' must be an integer from 1 to \(HistoryQuery.maximumLimit)")
+            }
+            query.limit = Int(limit)
+        }
+        if let value = remaining.removeValue(forKey: "cursor"), value != .null {
+            guard case .string(let text) = value, let offset = HistoryCursor.decode(text) else {
+                throw ProtocolError(.invalidField, "'cursor' must be a 'next_cursor' this server handed out")
+            }
+            query.before = offset
+        }
+        return query
+    }
+
+    private mutating func block(_ name: String) throws(ProtocolError) -> UInt64? {
+        guard let value = remaining.removeValue(forKey: name), value != .null else { return nil }
+        guard case .integer(let number) = value, number >= 0 else {
+            throw ProtocolError(.invalidField, "'\(name)' must be a block number (a non-negative integer)")
+        }
+        return UInt64(number)
     }
 
     mutating func offset(_ name: String) throws(ProtocolError) -> StreamOffset? {

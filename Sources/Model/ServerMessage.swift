@@ -4,6 +4,8 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
     case subscribed(Subscribed)
     case unsubscribed(id: MessageID?, subscription: String)
     case snapshot(id: MessageID?, entries: [DividendEntry], offset: StreamOffset?)
+    /// A page of history, newest first; `nextCursor` asks for the next older page (nil: none).
+    case history(id: MessageID?, netuid: UInt16, hotkey: String?, changes: [DividendChange], nextCursor: String?)
     case update(DividendChange)
     case pong(id: MessageID?)
     case error(ProtocolError)
@@ -75,6 +77,8 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case type, id, subscription, filter, snapshot, recovered, offset, entries, change, code, message
+        case netuid, hotkey, changes
+        case nextCursor = "next_cursor"
         case tokenID = "token_id"
         case scopes, limits
         case commandID = "command_id"
@@ -87,6 +91,7 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
         case .subscribed: return "subscribed"
         case .unsubscribed: return "unsubscribed"
         case .snapshot: return "snapshot"
+        case .history: return "history"
         case .update: return "update"
         case .pong: return "pong"
         case .error: return "error"
@@ -118,6 +123,13 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
             try container.encodeIfPresent(id, forKey: .id)
             try container.encode(entries, forKey: .entries)
             try container.encodeIfPresent(offset, forKey: .offset)
+        case .history(let id, let netuid, let hotkey, let changes, let nextCursor):
+            try container.encodeIfPresent(id, forKey: .id)
+            try container.encode(netuid, forKey: .netuid)
+            try container.encodeIfPresent(hotkey, forKey: .hotkey)
+            try container.encode(changes, forKey: .changes)
+            // Always present: null says there is no older page.
+            try container.encode(nextCursor, forKey: .nextCursor)
         case .update(let change):
             try container.encode(change, forKey: .change)
         case .pong(let id):

@@ -185,6 +185,15 @@ final class ClientSession: Sendable {
             } catch {
                 _ = reject(ProtocolError(.unavailable, "dividends cannot be read right now (\(error.description)); retry shortly", id: request.id))
             }
+        case .history(let query):
+            guard mayRead(request.id) else { return }
+            do {
+                let (changes, more) = try await services.history.page(query, logger: services.logger)
+                let next = more ? changes.last.map { HistoryCursor.encode($0.offset) } : nil
+                send(.history(id: request.id, netuid: query.netuid, hotkey: query.hotkey, changes: changes, nextCursor: next))
+            } catch {
+                _ = reject(ProtocolError(.unavailable, "the history cannot be read right now; retry shortly", id: request.id))
+            }
         case .subscribe(let filter, let since):
             guard mayRead(request.id), await kindsAreTracked(filter, id: request.id) else { return }
             await subscribe(id: request.id, filter: filter, since: since)
@@ -526,6 +535,8 @@ struct SessionServices: Sendable {
     let intake: MessageIntake
     /// What each token's replays may still read of the change log.
     let replays: ReplayBudgets
+    /// The recorded history, for `history`.
+    let history: DividendHistoryStore
     /// Nil when this server takes no commands (no command store configured).
     var commands: CommandGateway? = nil
     var commandRouter = CommandStatusRouter()

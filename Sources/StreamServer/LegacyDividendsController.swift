@@ -21,26 +21,11 @@ struct LegacyDividendsController: Sendable {
         }
     }
 
-    /// The token of the request's `Authorization: Bearer` header, or the response that refuses it.
-    private func authenticate(_ request: Request, from address: String?) async -> Result<APIToken, Refusal> {
-        guard let token = TokenAuthenticator.bearer(request.headers[.authorization]) else {
-            return .failure(Refusal(status: .unauthorized, message: "send Authorization: Bearer <token>"))
-        }
-        do throws(TokenAuthenticator.Refusal) {
-            guard let record = try await authenticator.verify(token, from: address) else {
-                return .failure(Refusal(status: .unauthorized, message: "the bearer token is unknown, malformed or revoked"))
-            }
-            return .success(record)
-        } catch {
-            return .failure(Refusal(status: error == .unavailable ? .serviceUnavailable : .tooManyRequests, message: error.error.message))
-        }
-    }
-
     func command(_ request: Request, id: String, from address: String?) async throws -> Response {
         let record: APIToken
-        switch await authenticate(request, from: address) {
+        switch await authenticator.authenticate(request, from: address) {
         case .success(let token): record = token
-        case .failure(let refusal): return Self.json(refusal.status, ["error": refusal.message])
+        case .failure(let refusal): return refusal.response
         }
         guard let commands else { return Self.json(.notFound, ["error": "this server does not take commands"]) }
         guard let status = try? await commands.store.status(id, tokenID: record.id, logger: commands.logger) else {
@@ -52,9 +37,9 @@ struct LegacyDividendsController: Sendable {
 
     func answer(_ request: Request, from address: String?) async throws -> Response {
         let record: APIToken
-        switch await authenticate(request, from: address) {
+        switch await authenticator.authenticate(request, from: address) {
         case .success(let token): record = token
-        case .failure(let refusal): return Self.json(refusal.status, ["error": refusal.message])
+        case .failure(let refusal): return refusal.response
         }
         guard record.allows(.read) else {
             return Self.json(.forbidden, ["error": "this token lacks the read scope"])
@@ -93,7 +78,7 @@ struct LegacyDividendsController: Sendable {
             if trade {
                 switch await startTrade(filter: filter, token: record, idempotencyKey: request.headers[.init("Idempotency-Key")!]) {
                 case .success(let started): tradeStarted = started
-                case .failure(let refusal): return Self.json(refusal.status, ["error": refusal.message])
+                case .failure(let refusal): return refusal.response
                 }
             }
             let body = Body(netuid: filter.netuid, hotkey: filter.hotkey, dividends: snapshot.entries, offset: snapshot.offset, trade: tradeStarted)
@@ -106,19 +91,14 @@ struct LegacyDividendsController: Sendable {
         }
     }
 
-    struct Refusal: Error {
-        let status: HTTPResponse.Status
-        let message: String
-    }
-
     /// Checks what the HTTP caller must be told now, then trades in the background.
-    func startTrade(filter: DividendFilter, token: APIToken, idempotencyKey: String?) async -> Result<[String: String], Refusal> {
+    func startTrade(filter: DividendFilter, token: APIToken, idempotencyKey: String?) async -> Result<[String: String], HTTPRefusal> {
         guard let commands, commands.scorer != nil else {
-            return .failure(Refusal(status: .serviceUnavailable, message: "trading is not configured on this server"))
+            return .failure(HTTPRefusal(status: .serviceUnavailable, message: "trading is not configured on this server"))
         }
-        guard token.allows(.trade) else { return .failure(Refusal(status: .forbidden, message: "trade=true needs a token with the trade scope")) }
+        guard token.allows(.trade) else { return .failure(HTTPRefusal(status: .forbidden, message: "trade=true needs a token with the trade scope")) }
         guard let netuid = filter.netuid, let hotkey = filter.hotkey else {
-            return .failure(Refusal(status: .badRequest, message: "trade=true needs both netuid and hotkey"))
+            return .failure(HTTPRefusal(status: .badRequest, message: "trade=true needs both netuid and hotkey"))
         }
         let key = idempotencyKey.map { String($0.prefix(64)) } ?? "rest-" + CommandGateway.newID()
         if let existing = try? await commands.store.find(tokenID: token.id, idempotencyKey: key, logger: commands.logger) {
@@ -138,7 +118,6 @@ struct LegacyDividendsController: Sendable {
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: [String: String]) -> Response {
-        let data = (try? JSONEncoder().encode(body)) ?? Data()
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        HTTPRefusal.json(status, body)
     }
 }

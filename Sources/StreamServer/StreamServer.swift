@@ -41,7 +41,8 @@ public struct StreamServer: Sendable {
         let intake = MessageIntake(authenticator: authenticator, registry: registry, limits: settings.limits, metrics: metrics)
         var services = SessionServices(
             limits: settings.limits, router: router, snapshots: snapshots, cache: cache, changeLog: changeLog, metrics: metrics, logger: logger, intake: intake,
-            replays: ReplayBudgets(perSecond: settings.limits.replayEntriesPerSecond, burst: settings.limits.replayBurst)
+            replays: ReplayBudgets(perSecond: settings.limits.replayEntriesPerSecond, burst: settings.limits.replayBurst),
+            history: DividendHistoryStore(database: tokens.database)
         )
         if let commands {
             services.commands = CommandGateway(
@@ -61,6 +62,7 @@ public struct StreamServer: Sendable {
         HealthController(redis: redis, chain: chain).register(in: httpRouter)
         MetricsController(metrics: metrics, registry: registry).register(in: httpRouter)
         LegacyDividendsController(authenticator: authenticator, snapshots: snapshots, commands: services.commands).register(in: httpRouter)
+        HistoryController(authenticator: authenticator, history: services.history, logger: logger).register(in: httpRouter)
         WebClientController(directory: settings.webClientDirectory).register(in: httpRouter)
 
         let endpoint = WebSocketEndpoint(services: services, authenticator: authenticator, registry: registry,

@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// Creates, verifies, lists and revokes API tokens in the `api_tokens` table.
 public struct TokenStore: Sendable {
-    let database: Database
+    public let database: Database
     let logger: Logger
 
     public init(database: Database, logger: Logger = Logger(label: "taostream.tokens")) {

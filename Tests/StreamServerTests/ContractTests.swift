@@ -22,7 +22,7 @@ struct ContractTests {
         let schema = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: Self.schemaFile))
         guard case .object(let root) = schema, case .object(let defs)? = root["$defs"] else { return [] }
         var examples: [JSONValue] = []
-        for name in ["auth", "subscribe", "unsubscribe", "query", "ping", "stake", "unstake", "trade", "command_status_request"] {
+        for name in ["auth", "subscribe", "unsubscribe", "query", "history_request", "ping", "stake", "unstake", "trade", "command_status_request"] {
             if case .object(let definition)? = defs[name], case .array(let items)? = definition["examples"] { examples += items }
         }
         return examples
@@ -77,7 +77,7 @@ struct ContractTests {
 
     @Test func everyExampleInTheSpecIsAValidMessageAndTheServerAcceptsIt() async throws {
         let examples = try examples()
-        #expect(examples.count >= 9)
+        #expect(examples.count >= 10)
         let contract = try await ContractValidator.shared()
         for example in examples {
             let text = String(decoding: try JSONEncoder().encode(example), as: UTF8.self)
@@ -125,6 +125,8 @@ struct ContractTests {
         _ = try await socket.next(type: "update")
         try await socket.send(["type": "query", "id": .integer(2)])
         _ = try await socket.next(type: "snapshot")
+        try await socket.send(["type": "history", "id": "h", "netuid": .integer(1), "limit": .integer(5)])
+        _ = try await socket.next(type: "history")
         try await socket.send(["type": "ping", "id": "p"])
         _ = try await socket.next(type: "pong")
         try await socket.send(["type": "subscribe", "netuid": .integer(70000)])
@@ -155,7 +157,7 @@ struct ContractTests {
             let received = await connection.messages.all()
             types.formUnion(received.compactMap { $0["type"]?.stringValue })
         }
-        #expect(types.isSuperset(of: ["welcome", "subscribed", "update", "snapshot", "pong", "error", "accepted", "command_status", "unsubscribed"]), "\(types)")
+        #expect(types.isSuperset(of: ["welcome", "subscribed", "update", "snapshot", "history", "pong", "error", "accepted", "command_status", "unsubscribed"]), "\(types)")
 
         // The Redis side, against the definitions the AsyncAPI document names.
         let redis = fixture.server.redis

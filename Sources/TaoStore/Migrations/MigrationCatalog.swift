@@ -5,5 +5,6 @@ extension Migration {
         .dividendHistory,
         .commands,
         .commandEra,
+        .historyByNetuid,
     ]
 }
