@@ -22,7 +22,14 @@ struct CommonOptions: ParsableArguments {
     func load() throws -> SettingsSource {
         let source = try SettingsSource.load()
         try Self.bootstrapLogging(source, flag: logLevel)
+        Self.warnAboutUnknownSettings(source)
         return source
+    }
+
+    /// A misspelt variable would otherwise leave its default in force without a word.
+    static func warnAboutUnknownSettings(_ source: SettingsSource) {
+        let logger = Logger(label: "taostream.settings")
+        for unknown in KnownSettings.unknown(in: source) { logger.warning("\(unknown)") }
     }
 
     static func bootstrapLogging(_ source: SettingsSource, flag: String?) throws {

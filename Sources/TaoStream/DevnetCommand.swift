@@ -25,6 +25,7 @@ struct DevnetCommand: AsyncParsableCommand {
     func run() async throws {
         let source = try SettingsSource.load()
         try CommonOptions.bootstrapLogging(source, flag: logLevel)
+        CommonOptions.warnAboutUnknownSettings(source)
         var configuration = DevChainConfiguration()
         configuration.seed = UInt64(try source.integer("TAOSTREAM_DEVNET_SEED", flag: seed, flagName: "seed", default: 42, range: 0...Int.max))
         configuration.subnets = try source.integer("TAOSTREAM_DEVNET_SUBNETS", flag: subnets, flagName: "subnets", default: 8, range: 1...1024)

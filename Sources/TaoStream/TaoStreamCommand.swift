@@ -13,6 +13,7 @@ struct TaoStreamCommand: AsyncParsableCommand {
             Settings come from flags, then TAOSTREAM_* environment variables, then a .env file \
             (TAOSTREAM_ENV_FILE or ./.env). See the README for the full list.
             """,
+        version: TaoStreamVersion.current,
         subcommands: [ServeCommand.self, WatchCommand.self, RunCommand.self, DevnetCommand.self, MigrateCommand.self, TokenCommand.self, WalletCommand.self]
     )
 

@@ -16,6 +16,18 @@ struct CommandLineTests {
         }
     }
 
+    @Test func versionIsPrinted() async throws {
+        let (status, output) = try await TaoStreamBinary.run(["--version"])
+        #expect(status == 0)
+        #expect(output.range(of: #"^[0-9]+\.[0-9]+\.[0-9]+\n$"#, options: .regularExpression) != nil, "\(output)")
+    }
+
+    @Test func aMisspeltVariableIsWarnedAboutWithTheNameItMeant() async throws {
+        let port = Network.freePort()
+        let (_, output) = try await TaoStreamBinary.run(["serve", "--redis-url", "redis://127.0.0.1:\(port)/0"], environment: ["TAOSTREAM_HTTP_PROT": "80"])
+        #expect(output.contains("TAOSTREAM_HTTP_PROT (from the environment) is not a TaoStream setting; did you mean TAOSTREAM_HTTP_PORT?"), "\(output)")
+    }
+
     @Test func serveWithUnreachableRedisPrintsOneClearLine() async throws {
         let port = Network.freePort()
         let (status, output) = try await TaoStreamBinary.run(["serve", "--redis-url", "redis://:hunter2@127.0.0.1:\(port)/0"])
