@@ -247,6 +247,8 @@ public actor DevChain {
         let eventsType = try metadata.storageEntry(pallet: "System", item: "Events").entry.valueType
         state[StateKey(try codec.key("System", "Events", []))] = try DynamicValueEncoder(registry: metadata.registry).encode(.sequence(records), as: eventsType)
         try codec.set(&state, "System", "Number", [], .unsigned(UInt128(number)))
+        try codec.set(&state, "Timestamp", "Now", [], .unsigned(UInt128(world.timestamp(block: number))))
+        try codec.set(&state, "Balances", "TotalIssuance", [], .unsigned(try world.totalIssuance(in: state)))
         let header = BlockHeader(parentHash: parent.hash, number: number, stateRoot: ChainBlock.stateRoot(state), extrinsicsRoot: ChainBlock.extrinsicsRoot(included))
         let block = ChainBlock(header: header, extrinsics: included, state: state)
         blocks.append(block)

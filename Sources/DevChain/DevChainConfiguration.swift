@@ -1,3 +1,5 @@
+import Foundation
+
 /// The shape of a DevChain's generated world and its pace.
 public struct DevChainConfiguration: Sendable {
     /// Same seed, same genesis and the same blocks.
@@ -7,6 +9,10 @@ public struct DevChainConfiguration: Sendable {
     /// Blocks between two epochs of a subnet (Subtensor's `Tempo`).
     public var tempo: UInt16 = 10
     public var blockInterval: Duration = .seconds(12)
+    /// Unix time in milliseconds that block 0 stands for: block n's `Timestamp.Now` is this plus
+    /// n block intervals, as a node's slots advance. Taken when the configuration is made, so
+    /// two chains of one configuration stay identical.
+    public var genesisTimestamp: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000)
     /// Finalized head trails the best head by this many blocks.
     public var finalityLag: UInt64 = 2
     /// Blocks whose state stays queryable by hash.

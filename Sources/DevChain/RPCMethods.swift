@@ -12,11 +12,14 @@ struct RPCMethods {
         "chain_subscribeNewHeads", "chain_unsubscribeNewHeads", "chain_subscribeFinalizedHeads", "chain_unsubscribeFinalizedHeads",
         "chain_subscribeAllHeads", "chain_unsubscribeAllHeads",
         "state_getRuntimeVersion", "state_subscribeRuntimeVersion", "state_unsubscribeRuntimeVersion", "state_getMetadata", "state_call",
-        "state_getStorage", "state_getStorageAt", "state_getKeysPaged", "state_getKeysPagedAt", "state_queryStorageAt",
+        "state_getStorage", "state_getStorageAt", "state_getKeys", "state_getKeysPaged", "state_getKeysPagedAt", "state_queryStorageAt",
         "state_subscribeStorage", "state_unsubscribeStorage",
         "system_accountNextIndex", "account_nextIndex",
         "author_submitExtrinsic", "author_submitAndWatchExtrinsic", "author_unwatchExtrinsic",
     ] + aliases.keys.sorted()
+
+    /// Keys one `state_getKeys` answer may hold.
+    static let maximumKeys = 100_000
 
     /// Older names Substrate nodes still answer to (the recorded node's rpc_methods lists them).
     static let aliases = [
@@ -83,6 +86,18 @@ struct RPCMethods {
             if let hash, await chain.header(hash) == nil { throw .unknownBlock(Hex.encode(hash, prefixed: true)) }
             if let hash, await !chain.hasState(at: hash) { throw .statePruned(Hex.encode(hash, prefixed: true)) }
             return await chain.storage(key, at: hash)?.hexJSON ?? .null
+        case "state_getKeys":
+            // Every key under the prefix, as the deprecated call answers; bounded, since one
+            // request must not make the node list its whole state.
+            let prefix = try params.bytes(0) ?? []
+            let hash = try params.bytes(1)
+            guard let keys = await chain.keys(prefix: prefix, count: Self.maximumKeys + 1, after: nil, at: hash) else {
+                throw .unknownBlock(hash.map { Hex.encode($0, prefixed: true) } ?? "best")
+            }
+            guard keys.count <= Self.maximumKeys else {
+                throw .invalidParams("more than \(Self.maximumKeys) keys under this prefix; page through them with state_getKeysPaged")
+            }
+            return .array(keys.map(\.hexJSON))
         case "state_getKeysPaged", "state_getKeysPagedAt":
             let prefix = try params.bytes(0) ?? []
             // Compared as sent: a client's number may not fit an Int (a conversion would trap).

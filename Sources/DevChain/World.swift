@@ -25,6 +25,7 @@ struct World: Sendable {
         for account in devAccounts {
             try codec.set(&state, "System", "Account", [.bytes(account)], accountInfo(nonce: 0, free: configuration.devBalance))
         }
+        try codec.set(&state, "Balances", "TotalIssuance", [], .unsigned(try totalIssuance(in: state)))
         try codec.set(&state, "SubtensorModule", "TotalNetworks", [], .unsigned(UInt128(netuids.count)))
         for netuid in netuids {
             let key = DynamicValue.unsigned(UInt128(netuid))
@@ -53,6 +54,26 @@ struct World: Sendable {
             if netuid > 0 { try runEpoch(netuid: netuid, block: 0, state: &state) }
         }
         return state
+    }
+
+    /// `Timestamp.Now` of block `number`, in milliseconds.
+    func timestamp(block number: UInt64) -> UInt64 {
+        let (seconds, attoseconds) = configuration.blockInterval.components
+        let interval = UInt64(seconds) * 1000 + UInt64(attoseconds / 1_000_000_000_000_000)
+        return configuration.genesisTimestamp &+ number &* interval
+    }
+
+    /// `Balances.TotalIssuance` as the balances pallet keeps it: every account's free and reserved
+    /// balance together, so it moves with fees, transfers and stakes.
+    func totalIssuance(in state: [StateKey: [UInt8]]) throws -> UInt128 {
+        let accounts = try codec.storage("System", "Account")
+        let prefix = try accounts.key([])
+        var total: UInt128 = 0
+        for (key, bytes) in state where key.bytes.starts(with: prefix) {
+            let data = try accounts.value(bytes)?[field: "data"]
+            total += (data?[field: "free"]?.unsignedValue ?? 0) + (data?[field: "reserved"]?.unsignedValue ?? 0)
+        }
+        return total
     }
 
     func accountInfo(nonce: UInt32, free: UInt64) -> DynamicValue {

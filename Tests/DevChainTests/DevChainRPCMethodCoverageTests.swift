@@ -21,7 +21,7 @@ struct DevChainRPCMethodCoverageTests {
         "chain_subscribeNewHeads", "chain_unsubscribeNewHeads", "chain_subscribeFinalizedHeads", "chain_unsubscribeFinalizedHeads",
         "chain_subscribeAllHeads", "chain_unsubscribeAllHeads",
         "state_getRuntimeVersion", "state_subscribeRuntimeVersion", "state_unsubscribeRuntimeVersion", "state_getMetadata", "state_call",
-        "state_getStorage", "state_getStorageAt", "state_getKeysPaged", "state_getKeysPagedAt", "state_queryStorageAt",
+        "state_getStorage", "state_getStorageAt", "state_getKeys", "state_getKeysPaged", "state_getKeysPagedAt", "state_queryStorageAt",
         "state_subscribeStorage", "state_unsubscribeStorage",
         "system_accountNextIndex", "account_nextIndex",
         "author_submitExtrinsic", "author_submitAndWatchExtrinsic", "author_unwatchExtrinsic",
@@ -344,6 +344,14 @@ struct DevChainRPCMethodCoverageTests {
 
         let unknown = try await rpc.response("state_getKeysPaged", [prefix, .integer(10), .null, .string(Self.unknownHash)])
         #expect(unknown["error"]?["code"] == .integer(4003))
+
+        // state_getKeys, which btcli calls (issue 17): every key at once, at a block or the best.
+        #expect(try await rpc.call("state_getKeys", [prefix, genesis]).array?.compactMap(\.string) == before)
+        #expect(try await rpc.call("state_getKeys", [prefix]).array?.compactMap(\.string) == after)
+        // The issuance is what the accounts hold: the transfer moved TAO, its fee burned some.
+        let issued = UInt128(DevAccounts.names.count) * UInt128(chain.configuration.devBalance)
+        #expect(try await chain.value("Balances", "TotalIssuance", [], at: genesisBytes)?.unsignedValue == issued)
+        #expect(try await chain.value("Balances", "TotalIssuance", [])?.unsignedValue == issued - UInt128(chain.configuration.transactionFee))
     }
 
     @Test func storageAtOlderBlocksAndAtAnUnknownOne() async throws {

@@ -33,6 +33,24 @@ struct SDKInteropTests {
         return object
     }
 
+    /// Block times and the issuance as the SDK reads them (issue 17): block n is the genesis time
+    /// plus n block intervals, and the issuance is what the accounts hold, not 0 and not 1970.
+    @Test func theSDKSeesBlockTimesAndTheIssuanceTheAccountsHold() async throws {
+        let fixture = try await DevChainFixture.start(producing: true) { configuration in
+            configuration.subnets = 2
+            configuration.validatorsPerSubnet = 4
+            configuration.blockInterval = .milliseconds(200)
+            configuration.finalityLag = 1
+        }
+        defer { Task { await fixture.stop() } }
+        let seen = try runSDK(port: fixture.port, netuid: 1, ["facts"])
+        let block = try #require(seen["block"] as? Int)
+        let configuration = fixture.chain.configuration
+        #expect(seen["timestamp_ms"] as? Int == Int(configuration.genesisTimestamp) + block * 200, "\(seen)")
+        let accounts = try DevAccounts.keypairs().count
+        #expect((seen["total_issuance"] as? NSNumber)?.uint64Value == UInt64(accounts) * configuration.devBalance, "\(seen)")
+    }
+
     /// The genesis world has stake: each validator's owner staked to it. The SDK's runtime-API
     /// calls (decoded by the SDK through the metadata's API types) see it as the stake maps say.
     @Test func theSDKReadsGenesisStakeThroughTheStakeInfoAPI() async throws {

@@ -28,6 +28,17 @@ def main():
             subtensor.close()
             json.dump(out, sys.stdout)
         return
+    if len(sys.argv) > 3 and sys.argv[3] == "facts":
+        try:
+            block = subtensor.block
+            out["block"] = block
+            stamp = subtensor.timestamp(block=block)
+            out["timestamp_ms"] = int(stamp.timestamp() * 1000) if hasattr(stamp, "timestamp") else int(stamp)
+            out["total_issuance"] = int(subtensor.query(("Balances", "TotalIssuance"), block=block))
+        finally:
+            subtensor.close()
+            json.dump(out, sys.stdout)
+        return
     if len(sys.argv) > 5 and sys.argv[3] == "stake-info":
         hotkey, coldkey = sys.argv[4], sys.argv[5]
         substrate = subtensor._client._substrate
