@@ -137,7 +137,9 @@ start_taostream() { # start_taostream PORT...
     pids="" owned=()
     [ "${FANOUT_SKIP_TAOSTREAM:-0}" = 1 ] && return 0
     for port; do
-        TAOSTREAM_MAX_CONNECTIONS_PER_TOKEN=100000 TAOSTREAM_LOG_LEVEL=warning \
+        # One token and one address for 10 000 simulated clients, as behind a proxy: the
+        # per-token and per-address caps are lifted, as an operator would there (README).
+        TAOSTREAM_MAX_CONNECTIONS_PER_TOKEN=100000 TAOSTREAM_MAX_PENDING_PER_ADDRESS=0 TAOSTREAM_LOG_LEVEL=warning \
             "$bin/taostream" serve --port "$port" &
         started+=($!) owned+=($!)
         pids="${pids:+$pids,}$!"

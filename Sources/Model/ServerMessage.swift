@@ -39,17 +39,30 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
         public var maxSubscriptions: Int
         public var maxMessageBytes: Int
         public var messagesPerSecond: Int
+        /// Bad messages tolerated per minute before the connection closes with 4004 (messages
+        /// over the rate do not count).
+        public var errorsPerMinute: Int
+        /// Open connections per token; more close with 4002.
+        public var maxConnectionsPerToken: Int
+        /// Change-log entries this token's replays may read a second.
+        public var replayEntriesPerSecond: Int
 
-        public init(maxSubscriptions: Int, maxMessageBytes: Int, messagesPerSecond: Int) {
+        public init(maxSubscriptions: Int, maxMessageBytes: Int, messagesPerSecond: Int, errorsPerMinute: Int, maxConnectionsPerToken: Int, replayEntriesPerSecond: Int) {
             self.maxSubscriptions = maxSubscriptions
             self.maxMessageBytes = maxMessageBytes
             self.messagesPerSecond = messagesPerSecond
+            self.errorsPerMinute = errorsPerMinute
+            self.maxConnectionsPerToken = maxConnectionsPerToken
+            self.replayEntriesPerSecond = replayEntriesPerSecond
         }
 
         enum CodingKeys: String, CodingKey {
             case maxSubscriptions = "max_subscriptions"
             case maxMessageBytes = "max_message_bytes"
             case messagesPerSecond = "messages_per_second"
+            case errorsPerMinute = "errors_per_minute"
+            case maxConnectionsPerToken = "max_connections_per_token"
+            case replayEntriesPerSecond = "replay_entries_per_second"
         }
     }
 

@@ -67,6 +67,10 @@ final class ClientSession: Sendable {
         var buffer: [Buffered] = []
         var counter = 0
         var limiter: RateLimiter
+        /// Messages over the rate a client may send before it counts as flooding: ten seconds'
+        /// worth, refilled at the rate, so sending too fast is tolerated and flooding is not.
+        var floods: RateLimiter
+        var lastRateNotice: ContinuousClock.Instant?
         var errors: ErrorBudget
         var slow = false
         /// Messages received and not yet handled, in order; `handling` while a task works them off.
@@ -85,6 +89,7 @@ final class ClientSession: Sendable {
         self.closer = Closer()
         self.state = Mutex(State(
             limiter: RateLimiter(perSecond: services.limits.messagesPerSecond, burst: services.limits.messagesPerSecond * 2),
+            floods: RateLimiter(perSecond: services.limits.messagesPerSecond, burst: services.limits.messagesPerSecond * 10),
             errors: ErrorBudget(perMinute: services.limits.errorsPerMinute)
         ))
     }
@@ -138,6 +143,19 @@ final class ClientSession: Sendable {
     /// Applies the rate limit to one incoming message.
     func admit() -> Bool {
         state.withLock { $0.limiter.allow() }
+    }
+
+    /// What to do with a message over the rate: tell the client (once a second), drop it
+    /// silently, or close a connection that floods.
+    enum OverRate: Equatable { case tell, drop, close }
+
+    func overRate(now: ContinuousClock.Instant = .now) -> OverRate {
+        state.withLock { state in
+            guard state.floods.allow(now: now) else { return .close }
+            if let last = state.lastRateNotice, now - last < .seconds(1) { return .drop }
+            state.lastRateNotice = now
+            return .tell
+        }
     }
 
     // MARK: Inbound

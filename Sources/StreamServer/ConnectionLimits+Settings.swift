@@ -11,7 +11,7 @@ extension ConnectionLimits {
         queueLimit = try source.integer("TAOSTREAM_QUEUE_LIMIT", default: queueLimit, range: 1...1_000_000)
         replayEntriesPerSecond = try source.integer("TAOSTREAM_REPLAY_ENTRIES_PER_SECOND", default: replayEntriesPerSecond, range: 1...10_000_000)
         replayBurst = max(replayBurst, replayEntriesPerSecond)
-        pendingPerAddress = try source.integer("TAOSTREAM_MAX_PENDING_PER_ADDRESS", default: pendingPerAddress, range: 1...1_000_000)
+        pendingPerAddress = try source.integer("TAOSTREAM_MAX_PENDING_PER_ADDRESS", default: pendingPerAddress, range: 0...1_000_000)
         queueBytes = try source.integer("TAOSTREAM_QUEUE_BYTES", default: queueBytes, range: 4096...(1 << 30))
         authenticationTimeout = try source.duration("TAOSTREAM_AUTH_TIMEOUT", default: authenticationTimeout, range: .milliseconds(100) ... .seconds(300))
         idleTimeout = try source.duration("TAOSTREAM_IDLE_TIMEOUT", default: idleTimeout, range: .seconds(1) ... .seconds(86_400))

@@ -27,7 +27,16 @@ struct MessageIntake: Sendable {
             }
         }
         guard session.admit() else {
-            refuse(ProtocolError(.rateLimited, "more than \(limits.messagesPerSecond) messages a second; slow down"))
+            // Over the rate: dropped unread, said at most once a second, and not counted against
+            // the error budget (a client that only sends too fast has sent nothing bad).
+            switch session.overRate() {
+            case .tell:
+                session.send(.error(ProtocolError(.rateLimited, "more than \(limits.messagesPerSecond) messages a second; messages over the rate are dropped unanswered")))
+            case .drop:
+                break
+            case .close:
+                session.close(.policyViolation, "flooding: messages far over the rate for seconds on end")
+            }
             return
         }
         guard case .text(let text) = message else {
@@ -89,7 +98,8 @@ struct MessageIntake: Sendable {
         session.authenticated(as: record)
         let welcome = ServerMessage.welcome(.init(
             id: id, tokenID: record.id, scopes: record.scopes.sorted { $0.rawValue < $1.rawValue },
-            limits: .init(maxSubscriptions: limits.subscriptionsPerConnection, maxMessageBytes: limits.maxMessageBytes, messagesPerSecond: limits.messagesPerSecond)
+            limits: .init(maxSubscriptions: limits.subscriptionsPerConnection, maxMessageBytes: limits.maxMessageBytes, messagesPerSecond: limits.messagesPerSecond,
+                          errorsPerMinute: limits.errorsPerMinute, maxConnectionsPerToken: limits.connectionsPerToken, replayEntriesPerSecond: limits.replayEntriesPerSecond)
         ))
         // A welcome at upgrade (no id to answer) is the same bytes for every connection of a
         // token: encoded once, not once per connection of a reconnect storm.

@@ -32,7 +32,7 @@ struct StreamChannel: ServerChildChannel, HTTPChannelHandler {
     let http: HTTP1Channel.Configuration
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let address = channel.remoteAddress?.ipAddress
+        let address = endpoint.pending.limitPerAddress > 0 ? channel.remoteAddress?.ipAddress : nil
         let slot = address.flatMap { endpoint.pending.admit($0) }
         if address != nil, slot == nil {
             // This address holds as many unauthenticated connections as it may.

@@ -61,8 +61,10 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var replayBurst: Int = 300_000
     /// Connections one address may hold before they authenticate (TAOSTREAM_MAX_PENDING_PER_ADDRESS):
     /// sockets not yet upgraded, WebSockets waiting for `auth`, HTTP keep-alive connections.
-    /// Past it, a new connection from that address is closed at once.
-    public var pendingPerAddress: Int = 256
+    /// Past it, a new connection from that address is closed at once; 0 turns the cap off.
+    /// Behind a reverse proxy or load balancer every client has the proxy's address: a reconnect
+    /// storm of 10 000 clients then has thousands pending at once, so raise it or turn it off there.
+    public var pendingPerAddress: Int = 1024
     /// How long a connection has to complete its HTTP upgrade request once the TCP connection is open.
     public var upgradeTimeout: Duration = .seconds(10)
     public var slowClientPolicy: SlowClientPolicy = .conflate

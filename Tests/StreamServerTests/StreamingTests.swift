@@ -333,6 +333,34 @@ struct StreamingTests {
         #expect(limited["code"] == .string("rate_limited"))
     }
 
+    /// Sending too fast is not sending something bad (issue 15): over the rate, messages are
+    /// dropped, the client is told once a second, and its error budget is untouched; only a flood
+    /// that goes on (ten seconds' worth over the rate) closes with 4004.
+    @Test func tooFastIsToldOnceASecondWithoutSpendingTheErrorBudgetButAFloodCloses() async throws {
+        var limits = ConnectionLimits()
+        limits.messagesPerSecond = 5
+        limits.errorsPerMinute = 3
+        let fixture = try await ServerFixture.start(limits: limits)
+        defer { Task { await fixture.shutdown() } }
+        let socket = try await fixture.connect()
+        // Twenty at once: ten pass (bursts of twice the rate), ten are dropped: more than the
+        // error budget, less than the flood allowance.
+        for index in 0..<20 { try await socket.send(["type": .string("ping"), "id": .integer(Int64(index))]) }
+        for index in 0..<10 { _ = try await socket.next(type: "pong") { $0["id"] == .integer(Int64(index)) } }
+        // Still open: once the rate allows again, a ping is answered.
+        var answered = false
+        for attempt in 0..<30 where !answered {
+            try await socket.send(["type": .string("ping"), "id": .string("later-\(attempt)")])
+            answered = (try? await socket.next(type: "pong", timeout: .milliseconds(400)) { $0["id"] == .string("later-\(attempt)") }) != nil
+        }
+        #expect(answered)
+        let notices = await socket.messages.all().filter { $0["code"] == .string("rate_limited") }.count
+        #expect(notices >= 1 && notices <= 3, "one notice a second, not one per dropped message: \(notices)")
+        // A flood closes.
+        for index in 0..<300 { try? await socket.send(["type": .string("ping"), "id": .integer(Int64(1000 + index))]) }
+        #expect(try await socket.closeFrame()?.closeCode == .unknown(CloseCode.policyViolation.rawValue))
+    }
+
     @Test func subscriptionLimitAndUnsubscribe() async throws {
         var limits = ConnectionLimits()
         limits.subscriptionsPerConnection = 2
