@@ -105,11 +105,13 @@ public final class DividendWatcher: Service, Sendable {
         var (metadata, spec) = try await reader.metadata(genesis: genesis, at: try await reader.finalizedHead().hash)
         var kinds = DividendSnapshotReader.present(in: metadata, wanted: settings.kinds)
         try await publisher.register(kinds: kinds)
-        try await resynchroniseIfChainChanged(reader: reader, snapshot: DividendSnapshotReader(reader: reader, metadata: metadata, kinds: kinds))
+        let genesisText = Hex.encode(genesis, prefixed: true)
+        try await resynchroniseIfChainChanged(reader: reader, genesis: genesisText, snapshot: DividendSnapshotReader(reader: reader, metadata: metadata, kinds: kinds))
+        try await publisher.recordGenesis(genesisText)
         let redisLast = try await publisher.lastPublishedBlock()
         let current = state.withLock { $0 }
         logger.info("following the chain", metadata: [
-            "endpoint": "\(connection.endpoint)", "genesis": "\(Hex.encode(genesis, prefixed: true))", "specVersion": "\(spec)",
+            "endpoint": "\(EndpointRedaction.redacted(connection.endpoint))", "genesis": "\(Hex.encode(genesis, prefixed: true))", "specVersion": "\(spec)",
             "kinds": "\(kinds.map(\.rawValue).joined(separator: ","))", "lastPublished": "\(redisLast.map { String($0.number) } ?? "none")",
         ])
         if let lastBlock = current.lastBlock, let lastHash = current.lastHash, current.known != nil,
@@ -155,7 +157,15 @@ public final class DividendWatcher: Service, Sendable {
                 }
                 continue
             }
-            guard number > last else { continue }
+            guard number > last else {
+                // A node still behind the last published block: each of its blocks is checked
+                // against the history, so a chain started again is caught at its first block.
+                if let hash = try await reader.blockHash(number), await historyDisagrees(number: number, hash: hash) {
+                    try await resetToHead(reader: reader, snapshot: DividendSnapshotReader(reader: reader, metadata: metadata, kinds: kinds),
+                                          last: (last, state.withLock { $0.lastHash } ?? ""), held: nil)
+                }
+                continue
+            }
             for block in (last + 1)...number {
                 metrics.blocksBehind.set(Double(number - block))
                 guard let hash = try await reader.blockHash(block) else { continue }
@@ -181,12 +191,48 @@ public final class DividendWatcher: Service, Sendable {
     /// until it passed the old height, since blocks at or below it count as already published.
     /// Redis then gets the chain's state at its head as a fresh snapshot, the change log starts
     /// again after that block (`log_from`), and servers tell their clients to resynchronise.
-    private func resynchroniseIfChainChanged(reader: ChainReader, snapshot: DividendSnapshotReader) async throws {
+    private func resynchroniseIfChainChanged(reader: ChainReader, genesis: String, snapshot: DividendSnapshotReader) async throws {
         let current = state.withLock { $0 }
         let redisLast = try await publisher.lastPublishedBlock()
         guard let last = redisLast ?? current.lastBlock.map({ ($0, current.lastHash ?? "") }), !last.hash.isEmpty else { return }
         let held = try await reader.blockHash(last.number).map { Hex.encode($0, prefixed: true) }
         guard held != last.hash else { return }
+        if held == nil, try await isSameChainBehind(reader: reader, genesis: genesis, last: last.number) {
+            logger.notice("the node has not reached the last published block yet; following it as it catches up", metadata: ["lastPublished": "\(last.number)"])
+            return
+        }
+        try await resetToHead(reader: reader, snapshot: snapshot, last: last, held: held)
+    }
+
+    /// Blocks a node serving the chain may trail the last published one by (a failover node
+    /// still syncing) before, with nothing else to tell, it is taken for another chain.
+    static let laggingNodeTolerance: UInt64 = 1024
+
+    /// Whether a node that lacks the last published block is the same chain, behind: the same
+    /// genesis as last time, the block the history recorded at the node's head, or (without a
+    /// history) not further behind than ``laggingNodeTolerance``.
+    private func isSameChainBehind(reader: ChainReader, genesis: String, last: UInt64) async throws -> Bool {
+        if let recorded = try await publisher.publishedGenesis(), recorded != genesis { return false }
+        let head = try await reader.finalizedHead()
+        guard head.number < last else { return false }
+        if head.number > 0, let recorded = await recordedHash(head.number) { return recorded == Hex.encode(head.hash, prefixed: true) }
+        return last - head.number <= Self.laggingNodeTolerance
+    }
+
+    /// True when the history recorded another block at this height: the node follows another chain.
+    private func historyDisagrees(number: UInt64, hash: [UInt8]) async -> Bool {
+        guard let recorded = await recordedHash(number) else { return false }
+        return recorded != Hex.encode(hash, prefixed: true)
+    }
+
+    private func recordedHash(_ number: UInt64) async -> String? {
+        guard let store = history?.store, store.database.schemaReady.happened else { return nil }
+        return try? await store.blockHash(number, logger: logger)
+    }
+
+    /// Publishes the chain's state at its finalized head as a fresh snapshot, after the last
+    /// published block turned out not to be this chain's.
+    private func resetToHead(reader: ChainReader, snapshot: DividendSnapshotReader, last: (number: UInt64, hash: String), held: String?) async throws {
         let head = try await reader.finalizedHead()
         let values = head.number > 0 ? try await snapshot.read(at: head.hash) : [:]
         let hashText = Hex.encode(head.hash, prefixed: true)

@@ -2,7 +2,7 @@ import Foundation
 
 /// The shape of a DevChain's generated world and its pace.
 public struct DevChainConfiguration: Sendable {
-    /// Same seed, same genesis and the same blocks.
+    /// Same seed, same genesis; same configuration (seed and ``genesisTimestamp``), same blocks.
     public var seed: UInt64 = 42
     public var subnets: Int = 8
     public var validatorsPerSubnet: Int = 16

@@ -27,6 +27,21 @@ struct AuthFailureBudget: Sendable {
         return refill * excess
     }
 
+    /// Counts one lookup against `address` before it is made, so concurrent guesses cannot all
+    /// pass the check at once; nil when it may go ahead, otherwise how long until it may.
+    mutating func reserve(_ address: String, now: ContinuousClock.Instant) -> Duration? {
+        if let wait = retryAfter(address, now: now) { return wait }
+        recordFailure(address, now: now)
+        return nil
+    }
+
+    /// Gives back a reservation whose token was good (or never checked).
+    mutating func refund(_ address: String, now: ContinuousClock.Instant) {
+        guard spent[address] != nil else { return }
+        let left = remaining(address, now: now) - 1
+        spent[address] = left > 0 ? (left, now) : nil
+    }
+
     mutating func recordFailure(_ address: String, now: ContinuousClock.Instant) {
         let failures = remaining(address, now: now) + 1
         if spent[address] == nil, spent.count >= capacity { evict(now: now) }

@@ -13,7 +13,8 @@ struct ChangeLog: Sendable {
         case complete([DividendChange], end: StreamOffset?, scanned: Int)
         /// The log no longer reaches back to the offset, never had it, or holds more changes after
         /// it than one replay may carry: a fresh snapshot is the answer.
-        case tooOld
+        /// `scanned`: the entries read before that was known (a replay over the bound reads it whole).
+        case tooOld(scanned: Int)
     }
 
     /// The offset of the newest change ever appended (`0-0` while the log does not exist yet).
@@ -45,12 +46,12 @@ struct ChangeLog: Sendable {
     /// Only the entries `filter` matches are decoded into changes; the others are parsed far
     /// enough to read their key, so a replay that matches little costs little more than reading.
     func changes(after offset: StreamOffset, matching filter: DividendFilter = DividendFilter(), limit: Int = 100_000) async throws(RedisError) -> Replay {
-        guard try await holdsEverything(after: offset) else { return .tooOld }
+        guard try await holdsEverything(after: offset) else { return .tooOld(scanned: 0) }
         let bound = min(max(limit, 0), Int.max - 1)
         // One more than the bound, to tell "exactly the bound" from "cut at the bound".
         let entries = try await redis.xrange(layout.changeLogKey, from: "(" + offset.description, count: bound + 1)
-        guard entries.count <= bound else { return .tooOld }
-        guard try await holdsEverything(after: offset) else { return .tooOld }
+        guard entries.count <= bound else { return .tooOld(scanned: entries.count) }
+        guard try await holdsEverything(after: offset) else { return .tooOld(scanned: entries.count) }
         let decoder = JSONDecoder()
         var changes: [DividendChange] = []
         changes.reserveCapacity(entries.count)

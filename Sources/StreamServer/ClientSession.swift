@@ -295,8 +295,16 @@ final class ClientSession: Sendable {
 
     /// Sends the snapshot or replay for a subscription that is collecting updates, then makes it live.
     private func start(_ name: String, id: MessageID?, filter: DividendFilter, since: StreamOffset?) async throws(RedisError) {
-        if let since, case .complete(let replay, let end, let scanned) = try await services.changeLog.changes(after: since, matching: filter) {
+        var replayed: ChangeLog.Replay?
+        if let since { replayed = try await services.changeLog.changes(after: since, matching: filter) }
+        switch replayed {
+        case .complete(_, _, let scanned)?, .tooOld(let scanned)?:
+            // Paid for what was read, replayed or not: a replay cut by its bound reads the log too.
             if let tokenID = token?.id { services.replays.charge(token: tokenID, entries: scanned) }
+        case nil:
+            break
+        }
+        if case .complete(let replay, let end, _)? = replayed {
             let generation = nextGeneration(name)
             send(.subscribed(.init(id: id, subscription: name, filter: filter, snapshot: [], recovered: true, offset: end)))
             await catchUp(name, generation: generation, replaying: replay, floor: end)

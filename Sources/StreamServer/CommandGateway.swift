@@ -187,7 +187,7 @@ struct CommandGateway: Sendable {
         case .overDailyCommands:
             ("over_daily_limit", .overLimit, "this token has sent its \(limits.maxCommandsPerDay) commands for today (UTC); more are taken tomorrow")
         case .unknownSubnet:
-            ("invalid_netuid", .invalidNetuid, "subnet \(netuid) does not exist on the chain this server follows")
+            ("invalid_netuid", .invalidNetuid, "subnet \(netuid) is not among the subnets the watcher has published dividends of; check the netuid")
         }
     }
 

@@ -11,6 +11,8 @@ extension ConnectionLimits {
         queueLimit = try source.integer("TAOSTREAM_QUEUE_LIMIT", default: queueLimit, range: 1...1_000_000)
         replayEntriesPerSecond = try source.integer("TAOSTREAM_REPLAY_ENTRIES_PER_SECOND", default: replayEntriesPerSecond, range: 1...10_000_000)
         replayBurst = max(replayBurst, replayEntriesPerSecond)
+        maxConnections = try source.integer("TAOSTREAM_MAX_CONNECTIONS", default: maxConnections, range: 0...10_000_000)
+        authFailuresPerAddress = try source.integer("TAOSTREAM_AUTH_FAILURES_PER_ADDRESS", default: authFailuresPerAddress, range: 0...1_000_000)
         pendingPerAddress = try source.integer("TAOSTREAM_MAX_PENDING_PER_ADDRESS", default: pendingPerAddress, range: 0...1_000_000)
         queueBytes = try source.integer("TAOSTREAM_QUEUE_BYTES", default: queueBytes, range: 4096...(1 << 30))
         authenticationTimeout = try source.duration("TAOSTREAM_AUTH_TIMEOUT", default: authenticationTimeout, range: .milliseconds(100) ... .seconds(300))

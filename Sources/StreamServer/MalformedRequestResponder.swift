@@ -17,6 +17,11 @@ final class MalformedRequestResponder: ChannelInboundHandler, RemovableChannelHa
 
     let wire = Wire()
     private var answered = false
+    /// A request head was read whole: after it a response may be on its way, and raw bytes
+    /// could cut into it, so a later parse error only closes.
+    private let requestSeen: NIOLoopBoundBox<Bool>
+
+    init(requestSeen: NIOLoopBoundBox<Bool>) { self.requestSeen = requestSeen }
 
     /// Adds the responder at the pipeline's end and its wire at the socket's end.
     func add(to pipeline: ChannelPipeline.SynchronousOperations) throws {
@@ -36,6 +41,10 @@ final class MalformedRequestResponder: ChannelInboundHandler, RemovableChannelHa
         }
         guard !answered else { return }
         answered = true
+        guard !requestSeen.value else {
+            context.close(promise: nil)
+            return
+        }
         let (status, reason) = Self.answer(parserError)
         let body = #"{"type":"error","code":"invalid_field","message":"\#(reason)"}"#
         let response = "HTTP/1.1 \(status)\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"

@@ -32,6 +32,12 @@ struct StreamChannel: ServerChildChannel, HTTPChannelHandler {
     let http: HTTP1Channel.Configuration
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        guard endpoint.open.admit() else {
+            // Full: closed at once, which takes it off the kernel's queue (see OpenConnections).
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
+        }
+        channel.closeFuture.whenComplete { [open = endpoint.open] _ in open.release() }
         let address = endpoint.pending.limitPerAddress > 0 ? channel.remoteAddress?.ipAddress : nil
         let slot = address.flatMap { endpoint.pending.admit($0) }
         if address != nil, slot == nil {
@@ -45,7 +51,7 @@ struct StreamChannel: ServerChildChannel, HTTPChannelHandler {
             // A connection must send a whole request head in time: sockets that never send a byte,
             // or send one every few seconds (slowloris), are closed instead of held forever.
             let headSeen = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
-            let malformed = MalformedRequestResponder()
+            let malformed = MalformedRequestResponder(requestSeen: headSeen)
             channel.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(endpoint.limits.upgradeTimeout)) {
                 if !headSeen.value { channel.close(promise: nil) }
             }

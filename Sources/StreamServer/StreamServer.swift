@@ -36,7 +36,7 @@ public struct StreamServer: Sendable {
         let registry = ConnectionRegistry()
         let snapshots = SnapshotReader(redis: redis, layout: settings.layout)
         let changeLog = ChangeLog(redis: redis, layout: settings.layout)
-        let authenticator = TokenAuthenticator(store: tokens)
+        let authenticator = TokenAuthenticator(store: tokens, failures: AuthFailureBudget(allowance: settings.limits.authFailuresPerAddress, refill: settings.limits.authFailureRefill))
         let cache = SnapshotCache()
         let intake = MessageIntake(authenticator: authenticator, registry: registry, limits: settings.limits, metrics: metrics)
         var services = SessionServices(
@@ -66,7 +66,8 @@ public struct StreamServer: Sendable {
         WebClientController(directory: settings.webClientDirectory).register(in: httpRouter)
 
         let endpoint = WebSocketEndpoint(services: services, authenticator: authenticator, registry: registry,
-                                         pending: PendingConnections(limitPerAddress: settings.limits.pendingPerAddress))
+                                         pending: PendingConnections(limitPerAddress: settings.limits.pendingPerAddress),
+                                         open: OpenConnections(limit: settings.limits.maxConnections))
         let application = Application(
             router: httpRouter,
             server: HTTPServerBuilder { responder in

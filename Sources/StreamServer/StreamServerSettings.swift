@@ -59,6 +59,15 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var replayEntriesPerSecond: Int = 10_000
     /// Entries a token may read at once: three replays of the whole log (100 000 entries).
     public var replayBurst: Int = 300_000
+    /// Connections the server holds at most (TAOSTREAM_MAX_CONNECTIONS); 0, the default, is the
+    /// process's descriptor limit less 128. Past it a new connection is closed at once.
+    public var maxConnections: Int = 0
+    /// Refused tokens (each a database lookup) one address may present in quick succession before
+    /// it must wait (TAOSTREAM_AUTH_FAILURES_PER_ADDRESS); 0 turns the budget off. Behind a proxy
+    /// every client shares its address, and one client's guesses make all wait: raise it there.
+    public var authFailuresPerAddress: Int = 20
+    /// How often one more refused token is allowed once the budget is spent.
+    public var authFailureRefill: Duration = .seconds(3)
     /// Connections one address may hold before they authenticate (TAOSTREAM_MAX_PENDING_PER_ADDRESS):
     /// sockets not yet upgraded, WebSockets waiting for `auth`, HTTP keep-alive connections.
     /// Past it, a new connection from that address is closed at once; 0 turns the cap off.

@@ -53,14 +53,18 @@ final class TokenAuthenticator: Sendable {
     /// over its budget is refused before any lookup.
     func verify(_ token: String, from address: String?) async throws(Refusal) -> APIToken? {
         if let record = cached(token) { return record }
-        if let address, let wait = failures.withLock({ $0.retryAfter(address, now: .now) }) { throw .throttled(retryAfter: wait) }
+        // What has not a token's shape is refused without a lookup, and so costs nothing.
+        guard TokenStore.isWellFormed(token) else { return nil }
+        let budgeted = failures.withLock { $0.allowance > 0 } ? address : nil
+        if let budgeted, let wait = failures.withLock({ $0.reserve(budgeted, now: .now) }) { throw .throttled(retryAfter: wait) }
         let record: APIToken?
         do {
             record = try await verify(token)
         } catch {
+            if let budgeted { failures.withLock { $0.refund(budgeted, now: .now) } }
             throw .unavailable
         }
-        if record == nil, let address { failures.withLock { $0.recordFailure(address, now: .now) } }
+        if record != nil, let budgeted { failures.withLock { $0.refund(budgeted, now: .now) } }
         return record
     }
 

@@ -144,7 +144,7 @@ final class UpdateFeed: Service, Sendable {
                     let payload = (try? ChangeJSON.encode(change)) ?? []
                     route(RedisPubSubMessage(channel: layout.changeChannel(change.key), payload: payload))
                 }
-            case .tooOld:
+            case .tooOld(_):
                 logger.warning("the change log no longer covers the outage; sending every client a fresh snapshot")
                 resynchroniseEveryone()
             }

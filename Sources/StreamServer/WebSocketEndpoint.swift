@@ -19,6 +19,7 @@ struct WebSocketEndpoint: Sendable {
     let authenticator: TokenAuthenticator
     let registry: ConnectionRegistry
     let pending: PendingConnections
+    let open: OpenConnections
 
     var limits: ConnectionLimits { services.limits }
 

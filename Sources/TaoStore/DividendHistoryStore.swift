@@ -98,32 +98,8 @@ extension DividendHistoryStore {
     /// served by an index (`dividend_changes_key` for a key, `dividend_changes_netuid_block` for a
     /// subnet), read backwards from the page's start: a page costs its rows, not the table.
     public func page(_ query: HistoryQuery, logger: Logger) async throws(StoreError) -> (changes: [DividendChange], more: Bool) {
-        let netuid = Int32(query.netuid)
-        let from = Int64(clamping: query.fromBlock ?? 0)
-        let to = Int64(clamping: query.toBlock ?? UInt64(Int64.max))
-        // Strictly older than the cursor, and no newer than `to`: one row comparison.
-        let end = (to, Int64(Int32.max))
-        let start = query.before.map { (Int64(clamping: $0.block), Int64(clamping: $0.sequence)) } ?? end
-        let (startBlock, startSequence) = start < end ? start : end
-        let kind = query.kind?.rawValue
-        let rows = query.limit + 1
         do {
-            let result: PostgresRowSequence
-            if let hotkey = query.hotkey {
-                result = try await database.client.query("""
-                    SELECT block, sequence, kind, hotkey, old_amount::TEXT, new_amount::TEXT, block_hash FROM dividend_changes
-                    WHERE netuid = \(netuid) AND hotkey = \(hotkey) AND block >= \(from) AND (block, sequence) < (\(startBlock), \(startSequence))
-                      AND (\(kind)::TEXT IS NULL OR kind = \(kind))
-                    ORDER BY block DESC, sequence DESC LIMIT \(rows)
-                    """, logger: logger)
-            } else {
-                result = try await database.client.query("""
-                    SELECT block, sequence, kind, hotkey, old_amount::TEXT, new_amount::TEXT, block_hash FROM dividend_changes
-                    WHERE netuid = \(netuid) AND block >= \(from) AND (block, sequence) < (\(startBlock), \(startSequence))
-                      AND (\(kind)::TEXT IS NULL OR kind = \(kind))
-                    ORDER BY block DESC, sequence DESC LIMIT \(rows)
-                    """, logger: logger)
-            }
+            let result = try await database.client.query(Self.pageQuery(query), logger: logger)
             var changes: [DividendChange] = []
             for try await (block, sequence, kind, hotkey, old, new, hash) in result.decode((Int64, Int32, String, String, String?, String?, String).self) {
                 changes.append(DividendChange(
@@ -135,6 +111,46 @@ extension DividendHistoryStore {
             return (Array(changes.prefix(query.limit)), more)
         } catch {
             throw .query("could not read the dividend history: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// The statement ``page(_:logger:)`` sends, one row more than the page (to know if more remain).
+    public static func pageQuery(_ query: HistoryQuery) -> PostgresQuery {
+        let netuid = Int32(query.netuid)
+        let from = Int64(clamping: query.fromBlock ?? 0)
+        let to = Int64(clamping: query.toBlock ?? UInt64(Int64.max))
+        // Strictly older than the cursor, and no newer than `to`: one row comparison.
+        let end = (to, Int64(Int32.max))
+        let start = query.before.map { (Int64(clamping: $0.block), Int64(clamping: $0.sequence)) } ?? end
+        let (startBlock, startSequence) = start < end ? start : end
+        let kind = query.kind?.rawValue
+        let rows = query.limit + 1
+        if let hotkey = query.hotkey {
+            return """
+                SELECT block, sequence, kind, hotkey, old_amount::TEXT, new_amount::TEXT, block_hash FROM dividend_changes
+                WHERE netuid = \(netuid) AND hotkey = \(hotkey) AND block >= \(from) AND (block, sequence) < (\(startBlock), \(startSequence))
+                  AND (\(kind)::TEXT IS NULL OR kind = \(kind))
+                ORDER BY block DESC, sequence DESC LIMIT \(rows)
+                """
+        }
+        return """
+            SELECT block, sequence, kind, hotkey, old_amount::TEXT, new_amount::TEXT, block_hash FROM dividend_changes
+            WHERE netuid = \(netuid) AND block >= \(from) AND (block, sequence) < (\(startBlock), \(startSequence))
+              AND (\(kind)::TEXT IS NULL OR kind = \(kind))
+            ORDER BY block DESC, sequence DESC LIMIT \(rows)
+            """
+    }
+}
+
+extension DividendHistoryStore {
+    /// The hash recorded for block `number`, nil when none was.
+    public func blockHash(_ number: UInt64, logger: Logger) async throws(StoreError) -> String? {
+        do {
+            let rows = try await database.client.query("SELECT hash FROM processed_blocks WHERE number = \(Int64(clamping: number))", logger: logger)
+            for try await hash in rows.decode(String.self) { return hash }
+            return nil
+        } catch {
+            throw .query("could not read processed_blocks: \(String(reflecting: error).prefix(300))")
         }
     }
 }

@@ -33,6 +33,11 @@ public struct TokenStore: Sendable {
         return IssuedToken(record: record, token: credential.text)
     }
 
+    /// Whether `presented` has a token's shape: only such a token costs a lookup.
+    public static func isWellFormed(_ presented: String) -> Bool {
+        TokenCredential(parsing: presented) != nil
+    }
+
     /// The token's record when it is well-formed, known and not revoked; nil otherwise.
     public func verify(_ presented: String) async throws(StoreError) -> APIToken? {
         guard let credential = TokenCredential(parsing: presented) else { return nil }

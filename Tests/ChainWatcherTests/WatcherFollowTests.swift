@@ -228,6 +228,27 @@ struct WatcherFollowTests {
         #expect(log.allSatisfy { $0.block > published.number })
     }
 
+    /// A node that has not reached the last published block — a failover node still syncing — is
+    /// the same chain behind, not a new one: nothing is reset, and it is followed as it catches up.
+    @Test func aNodeBehindTheLastPublishedBlockIsFollowedWithoutAReset() async throws {
+        let fixture = try await WatcherFixture()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.startWatcher()
+        for _ in 0..<10 { try await fixture.chain.produceBlock() }
+        try await fixture.waitForWatcher()
+        let before = try #require(try await fixture.publisher.lastPublishedBlock())
+        let logged = try await fixture.changeLog()
+        // The same chain (one configuration, so the same blocks), only three blocks in.
+        try await fixture.replaceChain(seed: fixture.configuration.seed, blocks: 3)
+        for _ in 0..<12 { try await fixture.chain.produceBlock() }
+        try await fixture.waitForWatcher()
+        let after = try #require(try await fixture.publisher.lastPublishedBlock())
+        #expect(after.number > before.number)
+        #expect(try await fixture.redis.hget(RedisLayout().watcherKey, "log_from") == nil, "the change log was dropped as after a reset")
+        #expect(try await fixture.changeLog().prefix(logged.count).map(\.offset) == logged.map(\.offset))
+        #expect(try await fixture.publisher.publishedSnapshot(kinds: [.alpha]) == fixture.chainDividends())
+    }
+
     @Test func moreEntriesThanOnePageAreAllRead() async throws {
         let fixture = try await WatcherFixture(tempo: 2, subnets: 3, validators: 450)
         defer { Task { await fixture.shutdown() } }

@@ -28,6 +28,17 @@ struct AuthFailureBudgetTests {
         #expect(budget.retryAfter("a", now: start + .seconds(60)) == nil)
     }
 
+    @Test func aReservationIsTakenBeforeTheLookupAndGivenBackForAGoodToken() {
+        var budget = AuthFailureBudget(allowance: 2, refill: .seconds(60))
+        // Two lookups in flight at once take both places; a third waits before any answered.
+        #expect(budget.reserve("a", now: start) == nil)
+        #expect(budget.reserve("a", now: start) == nil)
+        #expect(budget.reserve("a", now: start) != nil)
+        // One of the two was a good token: its place comes back.
+        budget.refund("a", now: start)
+        #expect(budget.reserve("a", now: start) == nil)
+    }
+
     @Test func pastCapacityOnlyAddressesStillOwingAreKept() {
         var budget = AuthFailureBudget(allowance: 1, refill: .seconds(10), capacity: 2)
         budget.recordFailure("old", now: start)

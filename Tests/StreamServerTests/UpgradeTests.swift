@@ -24,20 +24,25 @@ struct UpgradeTests {
     }
 
     @Test func anAddressThatKeepsPresentingBadTokensIsRefusedWithoutALookup() async throws {
-        let fixture = try await ServerFixture.start()
+        var limits = ConnectionLimits()
+        // Nothing forgiven while the test runs, however slowly the machine goes.
+        limits.authFailureRefill = .seconds(3600)
+        let fixture = try await ServerFixture.start(limits: limits)
         defer { Task { await fixture.shutdown() } }
-        let bad = RawHTTP.upgrade(path: "/ws", extra: "Authorization: Bearer tst_guess\r\n")
-        for _ in 0..<AuthFailureBudget().allowance {
+        // A token's shape (a malformed one costs no lookup and no budget), but not a known one.
+        let guess = "tst_aaaaaaaaaaaa_" + String(repeating: "b", count: 43)
+        let bad = RawHTTP.upgrade(path: "/ws", extra: "Authorization: Bearer \(guess)\r\n")
+        for _ in 0..<limits.authFailuresPerAddress {
             #expect(try await RawHTTP.exchange(port: fixture.port, bad).hasPrefix("HTTP/1.1 401"))
         }
         let throttled = try await RawHTTP.exchange(port: fixture.port, bad)
         #expect(throttled.hasPrefix("HTTP/1.1 429"))
         #expect(throttled.contains("\"code\":\"rate_limited\""))
         // The same budget covers REST and the auth message, whichever way the guesses come.
-        let rest = try await RawHTTP.exchange(port: fixture.port, "GET /api/v1/tao_dividends HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tst_guess\r\nConnection: close\r\n\r\n")
+        let rest = try await RawHTTP.exchange(port: fixture.port, "GET /api/v1/tao_dividends HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(guess)\r\nConnection: close\r\n\r\n")
         #expect(rest.hasPrefix("HTTP/1.1 429"))
         let socket = try await fixture.connect(header: false)
-        try await socket.send(["type": .string("auth"), "id": .integer(1), "token": .string("tst_guess")])
+        try await socket.send(["type": .string("auth"), "id": .integer(1), "token": .string(guess)])
         #expect(try await socket.next(type: "error")["code"] == .string("rate_limited"))
         #expect(try await socket.closeFrame()?.closeCode == .unknown(CloseCode.authenticationFailed.rawValue))
     }

@@ -61,15 +61,16 @@ struct HistoryPageTests {
                 FROM generate_series(1, 1000000) AS g
                 """, logger: logger)
             _ = try await database.client.query("ANALYZE dividend_changes", logger: logger)
-            let cursor = (Int64(90_000), Int64(0))
-            for (name, sql) in [
-                ("one key", "SELECT block FROM dividend_changes WHERE netuid = 3 AND hotkey = 'hk3' AND block >= 0 AND (block, sequence) < (\(cursor.0), \(cursor.1)) ORDER BY block DESC, sequence DESC LIMIT 101"),
-                ("one subnet", "SELECT block FROM dividend_changes WHERE netuid = 3 AND block >= 0 AND (block, sequence) < (\(cursor.0), \(cursor.1)) ORDER BY block DESC, sequence DESC LIMIT 101"),
+            // The statements the store sends, with their parameters bound as it binds them.
+            for (name, query) in [
+                ("one key", HistoryQuery(netuid: 3, hotkey: "hk3", before: StreamOffset(block: 90_000, sequence: 0))),
+                ("one key, one kind", HistoryQuery(netuid: 3, hotkey: "hk3", kind: .alpha, fromBlock: 10, toBlock: 80_000)),
+                ("one subnet", HistoryQuery(netuid: 3, before: StreamOffset(block: 90_000, sequence: 0))),
             ] {
+                let statement = DividendHistoryStore.pageQuery(query)
                 var plan = ""
-                for try await line in try await database.client.query(PostgresQuery(unsafeSQL: "EXPLAIN " + sql), logger: logger).decode(String.self) {
-                    plan += line + "\n"
-                }
+                let rows = try await database.client.query(PostgresQuery(unsafeSQL: "EXPLAIN " + statement.sql, binds: statement.binds), logger: logger)
+                for try await line in rows.decode(String.self) { plan += line + "\n" }
                 #expect(!plan.contains("Seq Scan"), "\(name):\n\(plan)")
                 #expect(plan.contains("Index"), "\(name):\n\(plan)")
             }

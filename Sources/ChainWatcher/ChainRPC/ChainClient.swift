@@ -29,7 +29,7 @@ public actor ChainClient {
                 let connection = try await ChainRPCConnection.open(endpoint, logger: logger)
                 if failures > 0 || self.current != nil {
                     onReconnect()
-                    logger.notice("connected to the node", metadata: ["endpoint": "\(endpoint)"])
+                    logger.notice("connected to the node", metadata: ["endpoint": "\(EndpointRedaction.redacted(endpoint))"])
                 }
                 failures = 0
                 current = connection
@@ -39,7 +39,7 @@ public actor ChainClient {
                 endpointIndex += 1
                 let backoff = min(maximumBackoff, .milliseconds(100) * (1 << min(failures, 12)))
                 let jittered = backoff * Double.random(in: 0.5...1.0)
-                logger.warning("node unreachable; retrying", metadata: ["endpoint": "\(endpoint)", "error": "\(error)", "retryIn": "\(jittered)"])
+                logger.warning("node unreachable; retrying", metadata: ["endpoint": "\(EndpointRedaction.redacted(endpoint))", "error": "\(error)", "retryIn": "\(jittered)"])
                 try await Task.sleep(for: jittered)
             }
         }

@@ -9,9 +9,9 @@ public enum ChainRPCError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .connectionFailed(let endpoint, let reason):
-            "cannot connect to the Subtensor node at \(endpoint): \(reason); check the URL (or network preset) and that the node is up"
+            "cannot connect to the Subtensor node at \(EndpointRedaction.redacted(endpoint)): \(reason); check the URL (or network preset) and that the node is up"
         case .connectionLost(let endpoint):
-            "the connection to \(endpoint) was lost; reconnecting"
+            "the connection to \(EndpointRedaction.redacted(endpoint)) was lost; reconnecting"
         case .timedOut(let method, let after):
             "\(method) got no answer within \(after); the node may be overloaded or unreachable"
         case .nodeError(let method, let code, let message):
