@@ -81,7 +81,6 @@ public struct DividendPublisher: Sendable {
         ])
     }
 
-    /// The last block fully published, to resume from after a restart.
     /// The genesis hash of the chain last followed (`genesis` in the watcher hash), nil before any.
     public func publishedGenesis() async throws(RedisError) -> String? {
         try await redis.hget(layout.watcherKey, "genesis").map { String(decoding: $0, as: UTF8.self) }
@@ -91,6 +90,7 @@ public struct DividendPublisher: Sendable {
         _ = try await redis.send(RedisCommand("HSET", RedisArgument(layout.watcherKey), "genesis", RedisArgument(hash)))
     }
 
+    /// The last block fully published, to resume from after a restart.
     public func lastPublishedBlock() async throws(RedisError) -> (number: UInt64, hash: String)? {
         let fields = try await redis.hgetall(layout.watcherKey)
         guard let number = fields["block"].flatMap({ UInt64(String(decoding: $0, as: UTF8.self)) }) else { return nil }

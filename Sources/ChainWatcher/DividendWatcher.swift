@@ -111,7 +111,7 @@ public final class DividendWatcher: Service, Sendable {
         let redisLast = try await publisher.lastPublishedBlock()
         let current = state.withLock { $0 }
         logger.info("following the chain", metadata: [
-            "endpoint": "\(EndpointRedaction.redacted(connection.endpoint))", "genesis": "\(Hex.encode(genesis, prefixed: true))", "specVersion": "\(spec)",
+            "endpoint": "\(EndpointRedaction.redacted(connection.endpoint))", "genesis": "\(genesisText)", "specVersion": "\(spec)",
             "kinds": "\(kinds.map(\.rawValue).joined(separator: ","))", "lastPublished": "\(redisLast.map { String($0.number) } ?? "none")",
         ])
         if let lastBlock = current.lastBlock, let lastHash = current.lastHash, current.known != nil,

@@ -26,6 +26,21 @@ public struct HistoryQuery: Sendable, Equatable {
     }
 }
 
+/// One page of history, newest first.
+public struct HistoryPage: Sendable, Equatable {
+    public var changes: [DividendChange]
+    /// Where the next older page starts (strictly older than this change); nil when none remains.
+    public var next: StreamOffset?
+
+    public init(changes: [DividendChange], next: StreamOffset?) {
+        self.changes = changes
+        self.next = next
+    }
+
+    /// ``next`` as clients pass it back.
+    public var nextCursor: String? { next.map(HistoryCursor.encode) }
+}
+
 /// The opaque cursor a page hands out for the next one: the offset of its oldest change, in a
 /// form clients should not build themselves (it may change).
 public enum HistoryCursor {

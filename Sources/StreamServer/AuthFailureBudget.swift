@@ -9,7 +9,7 @@ struct AuthFailureBudget: Sendable {
     /// Addresses tracked at most; past it, those whose budget is whole again are forgotten, and if
     /// that is not enough, all (an attacker with that many addresses is not slowed by this anyway).
     let capacity: Int
-    private var spent: [String: (failures: Double, at: ContinuousClock.Instant)] = [:]
+    private var buckets: [String: RateLimiter] = [:]
 
     init(allowance: Int = 20, refill: Duration = .seconds(3), capacity: Int = 100_000) {
         self.allowance = allowance
@@ -17,14 +17,12 @@ struct AuthFailureBudget: Sendable {
         self.capacity = capacity
     }
 
-    var trackedAddresses: Int { spent.count }
+    var trackedAddresses: Int { buckets.count }
 
     /// nil when `address` may try a token now (one more refusal would fit the allowance);
     /// otherwise how long until it may.
     func retryAfter(_ address: String, now: ContinuousClock.Instant) -> Duration? {
-        let excess = remaining(address, now: now) + 1 - Double(allowance)
-        guard excess > 0 else { return nil }
-        return refill * excess
+        (buckets[address] ?? whole(now: now)).wait(for: 1, now: now)
     }
 
     /// Counts one lookup against `address` before it is made, so concurrent guesses cannot all
@@ -37,26 +35,25 @@ struct AuthFailureBudget: Sendable {
 
     /// Gives back a reservation whose token was good (or never checked).
     mutating func refund(_ address: String, now: ContinuousClock.Instant) {
-        guard spent[address] != nil else { return }
-        let left = remaining(address, now: now) - 1
-        spent[address] = left > 0 ? (left, now) : nil
+        guard var bucket = buckets[address] else { return }
+        bucket.refund(1, now: now)
+        buckets[address] = bucket.isFull(now: now) ? nil : bucket
     }
 
     mutating func recordFailure(_ address: String, now: ContinuousClock.Instant) {
-        let failures = remaining(address, now: now) + 1
-        if spent[address] == nil, spent.count >= capacity { evict(now: now) }
-        spent[address] = (failures, now)
+        if buckets[address] == nil, buckets.count >= capacity { evict(now: now) }
+        var bucket = buckets[address] ?? whole(now: now)
+        bucket.spend(1, now: now)
+        buckets[address] = bucket
     }
 
-    /// The failures still counted against `address` at `now`.
-    private func remaining(_ address: String, now: ContinuousClock.Instant) -> Double {
-        guard let entry = spent[address] else { return 0 }
-        let forgiven = (now - entry.at) / refill
-        return max(0, entry.failures - forgiven)
+    /// An address's budget before any refusal: `allowance` refusals, one more every `refill`.
+    private func whole(now: ContinuousClock.Instant) -> RateLimiter {
+        RateLimiter(rate: 1 / (refill / .seconds(1)), burst: Double(allowance), now: now)
     }
 
     private mutating func evict(now: ContinuousClock.Instant) {
-        spent = spent.filter { remaining($0.key, now: now) > 0 }
-        if spent.count >= capacity { spent.removeAll() }
+        buckets = buckets.filter { !$0.value.isFull(now: now) }
+        if buckets.count >= capacity { buckets.removeAll() }
     }
 }

@@ -15,6 +15,13 @@ struct ChangeLog: Sendable {
         /// it than one replay may carry: a fresh snapshot is the answer.
         /// `scanned`: the entries read before that was known (a replay over the bound reads it whole).
         case tooOld(scanned: Int)
+
+        /// The entries read, whatever came of it.
+        var scanned: Int {
+            switch self {
+            case .complete(_, _, let scanned), .tooOld(let scanned): scanned
+            }
+        }
     }
 
     /// The offset of the newest change ever appended (`0-0` while the log does not exist yet).

@@ -206,9 +206,8 @@ final class ClientSession: Sendable {
         case .history(let query):
             guard mayRead(request.id) else { return }
             do {
-                let (changes, more) = try await services.history.page(query, logger: services.logger)
-                let next = more ? changes.last.map { HistoryCursor.encode($0.offset) } : nil
-                send(.history(id: request.id, netuid: query.netuid, hotkey: query.hotkey, changes: changes, nextCursor: next))
+                let page = try await services.history.page(query, logger: services.logger)
+                send(.history(id: request.id, netuid: query.netuid, hotkey: query.hotkey, changes: page.changes, nextCursor: page.nextCursor))
             } catch {
                 _ = reject(ProtocolError(.unavailable, "the history cannot be read right now; retry shortly", id: request.id))
             }
@@ -295,20 +294,16 @@ final class ClientSession: Sendable {
 
     /// Sends the snapshot or replay for a subscription that is collecting updates, then makes it live.
     private func start(_ name: String, id: MessageID?, filter: DividendFilter, since: StreamOffset?) async throws(RedisError) {
-        var replayed: ChangeLog.Replay?
-        if let since { replayed = try await services.changeLog.changes(after: since, matching: filter) }
-        switch replayed {
-        case .complete(_, _, let scanned)?, .tooOld(let scanned)?:
+        if let since {
+            let replayed = try await services.changeLog.changes(after: since, matching: filter)
             // Paid for what was read, replayed or not: a replay cut by its bound reads the log too.
-            if let tokenID = token?.id { services.replays.charge(token: tokenID, entries: scanned) }
-        case nil:
-            break
-        }
-        if case .complete(let replay, let end, _)? = replayed {
-            let generation = nextGeneration(name)
-            send(.subscribed(.init(id: id, subscription: name, filter: filter, snapshot: [], recovered: true, offset: end)))
-            await catchUp(name, generation: generation, replaying: replay, floor: end)
-            return
+            if let tokenID = token?.id { services.replays.charge(token: tokenID, entries: replayed.scanned) }
+            if case .complete(let replay, let end, _) = replayed {
+                let generation = nextGeneration(name)
+                send(.subscribed(.init(id: id, subscription: name, filter: filter, snapshot: [], recovered: true, offset: end)))
+                await catchUp(name, generation: generation, replaying: replay, floor: end)
+                return
+            }
         }
         let generation = nextGeneration(name)
         let snapshot = try await currentSnapshot(filter)

@@ -31,21 +31,19 @@ struct HistoryController: Sendable {
         case .success(let parsed): query = parsed
         case .failure(let refusal): return refusal.response
         }
-        let changes: [DividendChange]
-        let more: Bool
+        let page: HistoryPage
         do {
-            (changes, more) = try await history.page(query, logger: logger)
+            page = try await history.page(query, logger: logger)
         } catch {
             return HTTPRefusal(status: .serviceUnavailable, message: "the history cannot be read right now; retry shortly").response
         }
-        let next = more ? changes.last.map { HistoryCursor.encode($0.offset) } : nil
-        let data = (try? JSONEncoder().encode(HistoryPage(netuid: query.netuid, hotkey: query.hotkey, changes: changes, nextCursor: next))) ?? Data()
+        let data = (try? JSONEncoder().encode(PageBody(netuid: query.netuid, hotkey: query.hotkey, changes: page.changes, nextCursor: page.nextCursor))) ?? Data()
         return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// The JSON of one page.
-    struct HistoryPage: Encodable {
+    struct PageBody: Encodable {
         var netuid: UInt16
         var hotkey: String?
         var changes: [DividendChange]

@@ -27,8 +27,9 @@ public struct ListeningService: Service {
     public func run() async throws {
         do {
             try await service.run()
-        } catch let error as IOError where ListenError.Reason(errno: error.errnoCode) != nil {
-            throw ListenError(host: host, port: port, reason: ListenError.Reason(errno: error.errnoCode)!, portSetting: portSetting)
+        } catch let error as IOError {
+            guard let reason = ListenError.Reason(errno: error.errnoCode) else { throw error }
+            throw ListenError(host: host, port: port, reason: reason, portSetting: portSetting)
         }
     }
 }

@@ -23,7 +23,7 @@ public final class RedisSubscriber: Service, Sendable {
     private let configuration: RedisConfiguration
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
-    private let backoff: Backoff
+    private let backoff: RetryBackoff
     private let state = NIOLockedValueBox(State())
 
     private struct State {
@@ -39,19 +39,10 @@ public final class RedisSubscriber: Service, Sendable {
         var handshake: (missing: Set<String>, waiter: CheckedContinuation<Void, any Error>)?
     }
 
-    public struct Backoff: Sendable {
-        public var initial: Duration
-        public var maximum: Duration
-        public init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(5)) {
-            self.initial = initial
-            self.maximum = maximum
-        }
-    }
-
     public init(
         configuration: RedisConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        backoff: Backoff = Backoff(),
+        backoff: RetryBackoff = RetryBackoff(initial: .milliseconds(100), maximum: .seconds(5)),
         bufferingPolicy: AsyncStream<Event>.Continuation.BufferingPolicy = .unbounded,
         logger: Logger = Logger(label: "taostream.redis.subscriber")
     ) {
@@ -98,7 +89,7 @@ public final class RedisSubscriber: Service, Sendable {
     }
 
     private func connectLoop() async {
-        var delay = RetryBackoff(initial: backoff.initial, maximum: backoff.maximum)
+        var delay = backoff
         var everConnected = false
         while !Task.isCancelled {
             do {

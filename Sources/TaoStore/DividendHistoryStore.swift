@@ -94,10 +94,10 @@ public struct DividendHistoryStore: Sendable {
 }
 
 extension DividendHistoryStore {
-    /// One page of history, newest first, and whether older changes remain. Both queries are
+    /// One page of history, newest first, and where the next older one starts. Both queries are
     /// served by an index (`dividend_changes_key` for a key, `dividend_changes_netuid_block` for a
     /// subnet), read backwards from the page's start: a page costs its rows, not the table.
-    public func page(_ query: HistoryQuery, logger: Logger) async throws(StoreError) -> (changes: [DividendChange], more: Bool) {
+    public func page(_ query: HistoryQuery, logger: Logger) async throws(StoreError) -> HistoryPage {
         do {
             let result = try await database.client.query(Self.pageQuery(query), logger: logger)
             var changes: [DividendChange] = []
@@ -107,8 +107,9 @@ extension DividendHistoryStore {
                     block: UInt64(block), blockHash: hash, offset: StreamOffset(block: UInt64(block), sequence: UInt64(sequence))
                 ))
             }
-            let more = changes.count > query.limit
-            return (Array(changes.prefix(query.limit)), more)
+            // The query reads one row past the page: its presence says an older page exists.
+            let page = Array(changes.prefix(query.limit))
+            return HistoryPage(changes: page, next: changes.count > query.limit ? page.last?.offset : nil)
         } catch {
             throw .query("could not read the dividend history: \(String(reflecting: error).prefix(300))")
         }

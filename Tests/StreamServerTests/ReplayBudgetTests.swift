@@ -8,14 +8,14 @@ struct ReplayBudgetTests {
     let start = ContinuousClock.now
 
     @Test func aReplayMayOverdrawThenTheNextWaitsUntilTheDebtIsRepaid() {
-        var budget = ReplayBudget(perSecond: 100, burst: 1_000, now: start)
-        #expect(budget.wait(now: start) == nil)
+        var budget = RateLimiter(perSecond: 100, burst: 1_000, now: start)
+        #expect(budget.wait(for: 1, now: start) == nil)
         // One long replay after an outage goes through whole...
-        budget.charge(1_500, now: start)
+        budget.spend(1_500, now: start)
         // ...and the next waits until 500 entries of debt are repaid at 100 a second.
-        let wait = budget.wait(now: start)
+        let wait = budget.wait(for: 1, now: start)
         #expect(wait.map { $0 > .seconds(5) && $0 <= .seconds(5.02) } == true, "\(String(describing: wait))")
-        #expect(budget.wait(now: start + .seconds(5.02)) == nil)
+        #expect(budget.wait(for: 1, now: start + .seconds(5.02)) == nil)
         #expect(!budget.isFull(now: start + .seconds(6)))
         #expect(budget.isFull(now: start + .seconds(16)))
     }

@@ -31,22 +31,23 @@ struct HistoryPageTests {
             var seen: [StreamOffset] = []
             var query = HistoryQuery(netuid: 1, hotkey: Self.alice, limit: 7)
             while true {
-                let (changes, more) = try await store.page(query, logger: logger)
-                seen += changes.map(\.offset)
-                #expect(changes.allSatisfy { $0.netuid == 1 && $0.hotkey == Self.alice })
-                guard more, let last = changes.last else { break }
-                query.before = last.offset
+                let page = try await store.page(query, logger: logger)
+                seen += page.changes.map(\.offset)
+                #expect(page.changes.allSatisfy { $0.netuid == 1 && $0.hotkey == Self.alice })
+                guard let next = page.next else { break }
+                #expect(next == page.changes.last?.offset)
+                query.before = next
             }
             let expected = (UInt64(1)...20).reversed().flatMap { [StreamOffset(block: $0, sequence: 3), StreamOffset(block: $0, sequence: 0)] }
             #expect(seen == expected)
             // One kind, a block range, a whole subnet.
             let ranged = try await store.page(HistoryQuery(netuid: 1, kind: .rootAlpha, fromBlock: 5, toBlock: 8), logger: logger)
             #expect(ranged.changes.map(\.block) == [8, 7, 6, 5])
-            #expect(ranged.more == false)
+            #expect(ranged.next == nil)
             let subnet = try await store.page(HistoryQuery(netuid: 1, limit: 3), logger: logger)
             #expect(subnet.changes.map(\.offset) == [StreamOffset(block: 20, sequence: 3), StreamOffset(block: 20, sequence: 1), StreamOffset(block: 20, sequence: 0)])
             #expect(subnet.changes[1].new == "40")
-            #expect(subnet.more)
+            #expect(subnet.next != nil)
         }
     }
 
@@ -76,7 +77,7 @@ struct HistoryPageTests {
             }
             // And the store's own page on that table.
             let page = try await DividendHistoryStore(database: database).page(HistoryQuery(netuid: 3, limit: 5), logger: logger)
-            #expect(page.changes.count == 5 && page.more)
+            #expect(page.changes.count == 5 && page.next != nil)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import TaoRedis
 
 /// Keeps one connection to a node of a list of endpoints: reconnects with exponential back-off
 /// and jitter, moving to the next endpoint after each failure.
@@ -8,14 +9,14 @@ public actor ChainClient {
     private var current: ChainRPCConnection?
     private var endpointIndex = 0
     private var failures = 0
+    private var backoff: RetryBackoff
     private let onReconnect: @Sendable () -> Void
-    let maximumBackoff: Duration
 
     public init(endpoints: [String], maximumBackoff: Duration = .seconds(30), logger: Logger, onReconnect: @escaping @Sendable () -> Void = {}) {
         self.onReconnect = onReconnect
         precondition(!endpoints.isEmpty, "a chain client needs at least one endpoint")
         self.endpoints = endpoints
-        self.maximumBackoff = maximumBackoff
+        self.backoff = RetryBackoff(initial: min(.milliseconds(200), maximumBackoff), maximum: maximumBackoff)
         self.logger = logger
     }
 
@@ -32,13 +33,13 @@ public actor ChainClient {
                     logger.notice("connected to the node", metadata: ["endpoint": "\(EndpointRedaction.redacted(endpoint))"])
                 }
                 failures = 0
+                backoff.reset()
                 current = connection
                 return connection
             } catch {
                 failures += 1
                 endpointIndex += 1
-                let backoff = min(maximumBackoff, .milliseconds(100) * (1 << min(failures, 12)))
-                let jittered = backoff * Double.random(in: 0.5...1.0)
+                let jittered = backoff.nextJittered()
                 logger.warning("node unreachable; retrying", metadata: ["endpoint": "\(EndpointRedaction.redacted(endpoint))", "error": "\(error)", "retryIn": "\(jittered)"])
                 try await Task.sleep(for: jittered)
             }
