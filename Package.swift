@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "DevChain", targets: ["DevChain"]),
         .library(name: "ChainWatcher", targets: ["ChainWatcher"]),
         .library(name: "StreamServer", targets: ["StreamServer"]),
+        .library(name: "Notifier", targets: ["Notifier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -106,7 +107,7 @@ let package = Package(
         .target(
             name: "StreamServer",
             dependencies: [
-                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "CZlib",
+                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "CZlib", "Notifier",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -122,10 +123,25 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Alert rules evaluated on the change log; signed webhooks and Web Push delivered from an outbox.
+        .target(
+            name: "Notifier",
+            dependencies: [
+                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "SubstrateCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "TaoStream",
             dependencies: [
-                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "StreamServer", "ChainWatcher", "SubstrateCore", "SubstrateKeys", "DevChain",
+                "Model", "TaoRedis", "TaoStore", "TaoConfiguration", "StreamServer", "ChainWatcher", "Notifier", "SubstrateCore", "SubstrateKeys", "DevChain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -189,13 +205,22 @@ let package = Package(
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness", "CZlib",
+        .testTarget(name: "StreamServerTests", dependencies: ["StreamServer", "ChainWatcher", "TestHarness", "CZlib", "Notifier",
             "DevChain", "SubstrateCore", "SubstrateKeys", "SubstrateExtrinsics", "TaoStore", "TaoRedis", "Model", "TaoConfiguration",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
             .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "NotifierTests", dependencies: [
+            "Notifier", "Model", "TaoStore", "TaoRedis", "ChainWatcher", "TestHarness",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "TaoStreamTests", dependencies: [
             "TaoStream", "TestHarness", "SubstrateCore", "SubstrateKeys",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -34,6 +34,7 @@ public struct DividendPublisher: Sendable {
           count = count + 1
         end
         redis.call('HSET', KEYS[1], 'block', ARGV[1], 'block_hash', ARGV[2])
+        redis.call('PUBLISH', KEYS[4], ARGV[1])
         return count
         """
 
@@ -45,8 +46,8 @@ public struct DividendPublisher: Sendable {
     public func publish(block: UInt64, blockHash: String, changes: [DividendChange], after previous: UInt64? = nil, logLength: Int = RedisLayout.changeLogLength) async throws(RedisError) -> Bool {
         let encoder = JSONEncoder()
         var arguments: [RedisArgument] = [
-            RedisArgument(Self.script), "3",
-            RedisArgument(layout.watcherKey), RedisArgument(layout.changeLogKey), RedisArgument(layout.netuidsKey),
+            RedisArgument(Self.script), "4",
+            RedisArgument(layout.watcherKey), RedisArgument(layout.changeLogKey), RedisArgument(layout.netuidsKey), RedisArgument(layout.blockChannel),
             RedisArgument(block), RedisArgument(blockHash), RedisArgument(logLength),
             RedisArgument(previous.map { String($0) } ?? ""),
         ]

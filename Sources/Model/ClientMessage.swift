@@ -17,6 +17,13 @@ public enum ClientMessage: Sendable, Equatable {
     case trade(netuid: UInt16, hotkey: String, idempotencyKey: String)
     /// The current status of a command this token sent (e.g. after reconnecting).
     case commandStatus(commandID: String)
+    /// Create an alert rule: a filter, a condition and a destination (needs `alerts`).
+    case alertCreate(AlertSpec)
+    /// This token's alert rules.
+    case alertList
+    case alertDelete(alertID: String)
+    /// The latest deliveries of one of this token's rules, newest first.
+    case alertDeliveries(alertID: String)
 
     /// The `type` value of each message.
     public var type: String {
@@ -30,6 +37,10 @@ public enum ClientMessage: Sendable, Equatable {
         case .command(let command): return command.action.rawValue
         case .commandStatus: return "command_status"
         case .trade: return "trade"
+        case .alertCreate: return "alert_create"
+        case .alertList: return "alert_list"
+        case .alertDelete: return "alert_delete"
+        case .alertDeliveries: return "alert_deliveries"
         }
     }
 }

@@ -45,8 +45,16 @@ public struct ClientMessageParser: Sendable {
                 message = .trade(netuid: netuid, hotkey: hotkey, idempotencyKey: key)
             case "command_status":
                 message = .commandStatus(commandID: try fields.key("command_id", maximumLength: 128))
+            case "alert_create":
+                message = .alertCreate(try fields.alertSpec())
+            case "alert_list":
+                message = .alertList
+            case "alert_delete":
+                message = .alertDelete(alertID: try fields.key("alert_id", maximumLength: 64))
+            case "alert_deliveries":
+                message = .alertDeliveries(alertID: try fields.key("alert_id", maximumLength: 64))
             default:
-                throw ProtocolError(.unknownType, "unknown message type '\(type)'; expected one of auth, subscribe, unsubscribe, query, history, ping, stake, unstake, trade, command_status")
+                throw ProtocolError(.unknownType, "unknown message type '\(type)'; expected one of auth, subscribe, unsubscribe, query, history, ping, stake, unstake, trade, command_status, alert_create, alert_list, alert_delete, alert_deliveries")
             }
             try fields.rejectUnknown(type: type)
             return ClientRequest(id: id, message: message)
@@ -58,6 +66,17 @@ public struct ClientMessageParser: Sendable {
 }
 
 extension ClientMessageParser {
+    /// An alert rule from a JSON object (`POST /api/v1/alerts`' body), checked like `alert_create`.
+    public func parseAlertSpec(_ bytes: some Collection<UInt8>) throws(ProtocolError) -> AlertSpec {
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes) } catch { throw ProtocolError(.malformedJSON, "the body is not valid JSON (\(error.description))") }
+        guard case .object(let object) = value else { throw ProtocolError(.malformedJSON, "the body must be a JSON object, got \(value.typeName)") }
+        var fields = MessageFields(object)
+        let spec = try fields.alertSpec()
+        try fields.rejectUnknown(type: "alert")
+        return spec
+    }
+
     /// A filter from loose fields (the legacy REST endpoint's query string), checked like a message's.
     public func parseFilter(_ object: [String: JSONValue], context: String) throws(ProtocolError) -> DividendFilter {
         var fields = MessageFields(object)
@@ -72,6 +91,10 @@ struct MessageFields {
     private var remaining: [String: JSONValue]
 
     init(_ object: [String: JSONValue]) { remaining = object }
+
+    func peek(_ name: String) -> JSONValue? { remaining[name] }
+
+    mutating func remove(_ name: String) -> JSONValue? { remaining.removeValue(forKey: name) }
 
     mutating func id() throws(ProtocolError) -> MessageID? {
         guard let value = remaining.removeValue(forKey: "id") else { return nil }

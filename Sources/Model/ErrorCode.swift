@@ -18,6 +18,8 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case overLimit = "over_limit"
     /// `command_status` named no command of this token.
     case unknownCommand = "unknown_command"
+    /// `alert_delete` or `alert_deliveries` named no alert of this token.
+    case unknownAlert = "unknown_alert"
     /// `since` is not an offset like `4812345-0`.
     case invalidOffset = "invalid_offset"
     /// More subscriptions than this connection may hold.

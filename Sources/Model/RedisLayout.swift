@@ -14,6 +14,8 @@
 /// - `{prefix}:watcher` — hash: `block`, `block_hash` of the last block fully published; `log_from`,
 ///   when Redis lost its data and the watcher put the state back: the change log holds every
 ///   change after that block only.
+/// - `{prefix}:blocks` — pub/sub channel; each message is the number of a block just published
+///   (with or without changes), for consumers that act on time passing in blocks (stalled alerts).
 /// - `{prefix}:resync` — pub/sub channel; a message (the block number) says the latest-value
 ///   hashes were put back after a data loss: consumers should take a fresh snapshot.
 public struct RedisLayout: Sendable, Equatable {
@@ -52,6 +54,9 @@ public struct RedisLayout: Sendable, Equatable {
     public var changeLogKey: String { "\(prefix):changes" }
     public var watcherKey: String { "\(prefix):watcher" }
     public var resyncChannel: String { "\(prefix):resync" }
+    public var blockChannel: String { "\(prefix):blocks" }
+    /// The consumer group of notifiers on the change log: each change is evaluated by one of them.
+    public static let notifierGroup = "notifiers"
 
     /// Stream of accepted commands (field `command`: ``CommandRecord`` JSON), read by executors in
     /// the consumer group ``commandGroup``.

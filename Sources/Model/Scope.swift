@@ -1,7 +1,9 @@
-/// What an API token allows. `trade` is needed for every command that moves funds; reading needs `read`.
+/// What an API token allows. `trade` is needed for every command that moves funds; reading needs
+/// `read`; `alerts` lets the token create alert rules, which make the server send requests out.
 public enum Scope: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
     case read
     case trade
+    case alerts
 
     public var description: String { rawValue }
 
@@ -21,6 +23,6 @@ public enum Scope: String, Sendable, Hashable, Codable, CaseIterable, CustomStri
 public struct ScopeError: Error, Sendable, CustomStringConvertible {
     public var name: String
     public var description: String {
-        "unknown scope '\(name)': use \(Scope.allCases.map(\.rawValue).joined(separator: " or "))"
+        "unknown scope '\(name)': use \(Scope.allCases.map(\.rawValue).joined(separator: ", "))"
     }
 }

@@ -14,6 +14,11 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
     case accepted(id: MessageID?, commandID: String, duplicate: Bool)
     /// A command's progress; `id` only when it answers `command_status`.
     case commandStatus(id: MessageID?, CommandStatus)
+    /// A rule was stored. `webhookSecret` (`whsec_…`) verifies its deliveries and is shown only here.
+    case alertCreated(id: MessageID?, AlertRule, webhookSecret: String?)
+    case alerts(id: MessageID?, [AlertRule])
+    case alertDeleted(id: MessageID?, alertID: String)
+    case alertDeliveries(id: MessageID?, alertID: String, [AlertDelivery])
 
     public struct Welcome: Sendable, Equatable, Encodable {
         public var id: MessageID?
@@ -96,6 +101,9 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
         case scopes, limits
         case commandID = "command_id"
         case duplicate, status
+        case alert, alerts, deliveries
+        case alertID = "alert_id"
+        case webhookSecret = "webhook_secret"
     }
 
     public var type: String {
@@ -110,6 +118,10 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
         case .error: return "error"
         case .accepted: return "accepted"
         case .commandStatus: return "command_status"
+        case .alertCreated: return "alert_created"
+        case .alerts: return "alerts"
+        case .alertDeleted: return "alert_deleted"
+        case .alertDeliveries: return "alert_deliveries"
         }
     }
 
@@ -159,6 +171,20 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
             try container.encodeIfPresent(id, forKey: .id)
             try container.encode(status.commandID, forKey: .commandID)
             try container.encode(status, forKey: .status)
+        case .alertCreated(let id, let rule, let secret):
+            try container.encodeIfPresent(id, forKey: .id)
+            try container.encode(rule, forKey: .alert)
+            try container.encodeIfPresent(secret, forKey: .webhookSecret)
+        case .alerts(let id, let rules):
+            try container.encodeIfPresent(id, forKey: .id)
+            try container.encode(rules, forKey: .alerts)
+        case .alertDeleted(let id, let alertID):
+            try container.encodeIfPresent(id, forKey: .id)
+            try container.encode(alertID, forKey: .alertID)
+        case .alertDeliveries(let id, let alertID, let deliveries):
+            try container.encodeIfPresent(id, forKey: .id)
+            try container.encode(alertID, forKey: .alertID)
+            try container.encode(deliveries, forKey: .deliveries)
         }
     }
 }

@@ -240,6 +240,27 @@ final class ClientSession: Sendable {
                 return
             }
             await gateway.status(commandID, token: token, session: self, id: request.id)
+        case .alertCreate, .alertList, .alertDelete, .alertDeliveries:
+            await handleAlert(request)
+        }
+    }
+
+    private func handleAlert(_ request: ClientRequest) async {
+        guard let desk = services.alerts, let token else {
+            _ = reject(ProtocolError(.unavailable, "this server takes no alerts", id: request.id))
+            return
+        }
+        let result: Result<ServerMessage, ProtocolError>
+        switch request.message {
+        case .alertCreate(let spec): result = await desk.create(spec, token: token, id: request.id)
+        case .alertList: result = await desk.list(token: token, id: request.id)
+        case .alertDelete(let alertID): result = await desk.delete(alertID, token: token, id: request.id)
+        case .alertDeliveries(let alertID): result = await desk.deliveries(alertID, token: token, id: request.id)
+        default: return
+        }
+        switch result {
+        case .success(let message): send(message)
+        case .failure(let error): _ = reject(error)
         }
     }
 
@@ -560,6 +581,8 @@ struct SessionServices: Sendable {
     let history: DividendHistoryStore
     /// Nil when this server takes no commands (no command store configured).
     var commands: CommandGateway? = nil
+    /// Nil when this server takes no alerts (no alert key configured).
+    var alerts: AlertDesk? = nil
     var commandRouter = CommandStatusRouter()
 }
 

@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import Model
+import Notifier
 import NIOCore
 import ServiceLifecycle
 import TaoRedis
@@ -30,6 +31,7 @@ public struct StreamServer: Sendable {
         commandLimits: CommandLimits = CommandLimits(),
         sentiment: SentimentSettings? = nil,
         chain: ChainProgress? = nil,
+        alerts: ServerAlerts? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) {
         let router = UpdateRouter(metrics: metrics)
@@ -50,6 +52,8 @@ public struct StreamServer: Sendable {
                 scorer: sentiment.map(SentimentScorer.init), logger: logger
             )
         }
+        services.alerts = alerts.map { AlertDesk(store: $0.store, key: $0.key, vapidPublicKey: $0.vapidPublicKey, policy: AddressPolicy(allowPrivate: $0.allowPrivate),
+                                                 maximumRules: $0.maximumRules, logger: logger) }
         self.metrics = metrics
         self.feed = UpdateFeed(
             redis: settings.redis, router: router, changeLog: changeLog, registry: registry, layout: settings.layout,
@@ -63,6 +67,7 @@ public struct StreamServer: Sendable {
         MetricsController(metrics: metrics, registry: registry).register(in: httpRouter)
         LegacyDividendsController(authenticator: authenticator, snapshots: snapshots, commands: services.commands).register(in: httpRouter)
         HistoryController(authenticator: authenticator, history: services.history, logger: logger).register(in: httpRouter)
+        AlertsController(authenticator: authenticator, desk: services.alerts).register(in: httpRouter)
         WebClientController(directory: settings.webClientDirectory).register(in: httpRouter)
 
         let endpoint = WebSocketEndpoint(services: services, authenticator: authenticator, registry: registry,
@@ -81,5 +86,24 @@ public struct StreamServer: Sendable {
         )
         self.application = application
         self.listener = ListeningService(application, host: settings.host, port: settings.port, portSetting: "TAOSTREAM_HTTP_PORT or --port")
+    }
+}
+
+/// What the server needs to take alert rules (``AlertsController``, `alert_*` messages).
+public struct ServerAlerts: Sendable {
+    public var store: AlertStore
+    public var key: AlertKey
+    /// The VAPID public key when web push can be delivered.
+    public var vapidPublicKey: String?
+    public var allowPrivate: Bool
+    /// TAOSTREAM_MAX_ALERTS_PER_TOKEN.
+    public var maximumRules: Int
+
+    public init(store: AlertStore, key: AlertKey, vapidPublicKey: String?, allowPrivate: Bool, maximumRules: Int) {
+        self.store = store
+        self.key = key
+        self.vapidPublicKey = vapidPublicKey
+        self.allowPrivate = allowPrivate
+        self.maximumRules = maximumRules
     }
 }

@@ -18,7 +18,7 @@ public struct TokenStore: Sendable {
         guard !label.isEmpty, label.count <= 200 else {
             throw .invalidInput("a token needs a label of 1 to 200 characters, to tell tokens apart when revoking")
         }
-        guard !scopes.isEmpty else { throw .invalidInput("a token needs at least one scope: read or trade") }
+        guard !scopes.isEmpty else { throw .invalidInput("a token needs at least one scope: read, trade or alerts") }
         let credential = TokenCredential.generate()
         let scopeNames = scopes.map(\.rawValue).sorted()
         let createdAt = try await run {

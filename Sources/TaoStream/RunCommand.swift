@@ -3,6 +3,7 @@ import TaoConfiguration
 import ChainWatcher
 import Logging
 import Model
+import Notifier
 import ServiceLifecycle
 import StreamServer
 import TaoRedis
@@ -34,13 +35,17 @@ struct RunCommand: AsyncParsableCommand {
             // not where strangers connect.
             logger.warning("taostream run loads the coldkey in the process that serves clients; in production run `taostream watch` (with the wallet) and `taostream serve` (without it) as separate processes")
         }
+        let alerts = try AlertSetup.load(source)
+        let notifier = alerts?.notifier(redis: settings.redis, layout: settings.layout, database: database,
+                                        metrics: NotifierMetrics(registry: serverMetrics.registry), logger: logger) ?? []
         let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger, metrics: serverMetrics,
                                   commands: commands.store, commandLimits: commands.limits, sentiment: commands.sentiment,
                                   chain: ChainProgress(lastBlock: { [watcher = watcher.watcher] in watcher.lastBlock },
-                                                       sinceLastBlock: { [watcher = watcher.watcher] in watcher.sinceLastProgress }))
+                                                       sinceLastBlock: { [watcher = watcher.watcher] in watcher.sinceLastProgress }),
+                                  alerts: try alerts?.server(source, database: database))
         try await ProcessLifecycle.run(
             [ProcessLifecycle.service(database), ProcessLifecycle.oneShot(MigrationService(database: database, logger: logger))]
-                + watcher.services.map(ProcessLifecycle.service) + server.services.map(ProcessLifecycle.service),
+                + watcher.services.map(ProcessLifecycle.service) + notifier.map(ProcessLifecycle.service) + server.services.map(ProcessLifecycle.service),
             logger: logger
         )
         await redis.close()

@@ -24,8 +24,10 @@ struct ServeCommand: AsyncParsableCommand {
         let (redis, database) = try await CommonOptions.connect(redis: settings.redis, database: settings.database)
         let commands = try http.commands(source, database: database)
 
+        let alerts = try AlertSetup.load(source)
         let server = StreamServer(settings: settings, redis: redis, tokens: TokenStore(database: database), logger: logger,
-                                  commands: commands.store, commandLimits: commands.limits, sentiment: commands.sentiment)
+                                  commands: commands.store, commandLimits: commands.limits, sentiment: commands.sentiment,
+                                  alerts: try alerts?.server(source, database: database))
         let migrate = MigrationService(database: database, logger: logger)
         try await ProcessLifecycle.run(
             [ProcessLifecycle.service(database), ProcessLifecycle.oneShot(migrate)] + server.services.map(ProcessLifecycle.service),

@@ -14,7 +14,7 @@ struct TaoStreamCommand: AsyncParsableCommand {
             (TAOSTREAM_ENV_FILE or ./.env). See the README for the full list.
             """,
         version: TaoStreamVersion.current,
-        subcommands: [ServeCommand.self, WatchCommand.self, RunCommand.self, DevnetCommand.self, MigrateCommand.self, TokenCommand.self, WalletCommand.self]
+        subcommands: [ServeCommand.self, WatchCommand.self, RunCommand.self, DevnetCommand.self, NotifyCommand.self, NotifyKeysCommand.self, MigrateCommand.self, TokenCommand.self, WalletCommand.self]
     )
 
     static func main() async {

@@ -13,7 +13,7 @@ import Testing
             _ = try Scope.parseList("read,admin")
             Issue.record("accepted")
         } catch {
-            #expect(error.description == "unknown scope 'admin': use read or trade")
+            #expect(error.description == "unknown scope 'admin': use read, trade, alerts")
         }
         #expect(throws: ScopeError.self) { try Scope.parseList("") }
     }

@@ -22,7 +22,7 @@ struct ContractTests {
         let schema = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: Self.schemaFile))
         guard case .object(let root) = schema, case .object(let defs)? = root["$defs"] else { return [] }
         var examples: [JSONValue] = []
-        for name in ["auth", "subscribe", "unsubscribe", "query", "history_request", "ping", "stake", "unstake", "trade", "command_status_request"] {
+        for name in ["auth", "subscribe", "unsubscribe", "query", "history_request", "ping", "stake", "unstake", "trade", "command_status_request", "alert_create", "alert_list", "alert_delete", "alert_deliveries_request"] {
             if case .object(let definition)? = defs[name], case .array(let items)? = definition["examples"] { examples += items }
         }
         return examples

@@ -1,4 +1,5 @@
 import ChainWatcher
+import Notifier
 import Logging
 import Model
 import ServiceLifecycle
@@ -38,7 +39,7 @@ final class ServerFixture: Sendable {
 
     /// Starts a server. Pass `sharing` to start a second server on the same Redis and database.
     /// With `commandLimits`, the server takes stake and unstake commands.
-    static func start(limits: ConnectionLimits = ConnectionLimits(), commandLimits: CommandLimits? = nil, sentiment: SentimentSettings? = nil, chain: ChainProgress? = nil, sharing other: ServerFixture? = nil) async throws -> ServerFixture {
+    static func start(limits: ConnectionLimits = ConnectionLimits(), commandLimits: CommandLimits? = nil, sentiment: SentimentSettings? = nil, chain: ChainProgress? = nil, maximumAlerts: Int? = nil, sharing other: ServerFixture? = nil) async throws -> ServerFixture {
         let redisServer: RedisServer
         if let other { redisServer = other.redisServer } else { redisServer = try await RedisServer.start() }
         let redisConfiguration = try RedisConfiguration(url: redisServer.url)
@@ -61,7 +62,9 @@ final class ServerFixture: Sendable {
         let server = StreamServer(
             settings: settings, redis: redis, tokens: tokens, logger: logger,
             commands: commandLimits.map { _ in CommandStore(database: database) }, commandLimits: commandLimits ?? CommandLimits(),
-            sentiment: sentiment, chain: chain
+            sentiment: sentiment, chain: chain,
+            alerts: try maximumAlerts.map { try ServerAlerts(store: AlertStore(database: database), key: AlertKey(bytes: Array(repeating: 9, count: 32)),
+                                                             vapidPublicKey: Self.vapidPublicKey, allowPrivate: false, maximumRules: $0) }
         )
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: database)] + server.services.map { .init(service: $0) }, logger: logger
@@ -85,6 +88,9 @@ final class ServerFixture: Sendable {
         try await fixture.waitForFeed()
         return fixture
     }
+
+    /// What the fixture's server hands browsers as its VAPID key (the server only shows it).
+    static let vapidPublicKey = "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U"
 
     /// Waits until the server's Redis subscription is in place, so nothing published is missed.
     func waitForFeed() async throws {

@@ -6,5 +6,6 @@ extension Migration {
         .commands,
         .commandEra,
         .historyByNetuid,
+        .alerts,
     ]
 }

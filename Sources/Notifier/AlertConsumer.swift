@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import Model
+import TaoRedis
+import TaoStore
+
+/// Evaluates every change in the change log against the alert rules, once: notifiers share the
+/// log through one Redis consumer group, an entry is acknowledged only after its firings are
+/// stored, and a firing's delivery id comes from the rule and the change, so an entry evaluated
+/// again (its notifier died before acknowledging) stores nothing twice.
+struct AlertConsumer: Sendable {
+    /// For the blocking reads of the change log only.
+    let reader: RedisClient
+    let redis: RedisClient
+    let layout: RedisLayout
+    let store: AlertStore
+    let settings: NotifierSettings
+    let metrics: NotifierMetrics
+    let doorbell: Doorbell
+    let logger: Logger
+    /// Seconds since 1970, for cool-downs.
+    var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+
+    /// An entry pending with a consumer this long is taken over (its notifier is gone).
+    static let reclaimAfter: Duration = .seconds(30)
+
+    func consume() async throws {
+        let key = layout.changeLogKey, group = RedisLayout.notifierGroup
+        // A new group starts at the end of the log: alerts are about changes from now on.
+        try await redis.xgroupCreate(key, group: group, startingAt: "$")
+        try await evaluate(try await reader.xreadgroup(group: group, consumer: settings.consumer, stream: key, id: "0", count: 1_000))
+        while !Task.isCancelled {
+            let (_, claimed) = try await redis.xautoclaim(key, group: group, consumer: settings.consumer, minIdle: Self.reclaimAfter, count: 100)
+            if !claimed.isEmpty { try await evaluate(claimed) }
+            try await evaluate(try await reader.xreadgroup(group: group, consumer: settings.consumer, stream: key, count: 200, block: .seconds(5)))
+        }
+    }
+
+    /// Stores the firings of a batch of log entries, then acknowledges them.
+    func evaluate(_ entries: [RedisStreamEntry]) async throws {
+        guard !entries.isEmpty else { return }
+        // Rules are read per batch (about once a block): always current, one query per block.
+        let rules = try await store.activeRules(logger: logger).map(\.rule)
+        var queued = false
+        for entry in entries {
+            guard let json = entry.fields[RedisLayout.changeField], let change = try? JSONDecoder().decode(DividendChange.self, from: Data(json)) else {
+                logger.warning("a change log entry cannot be read and is skipped", metadata: ["entry": "\(entry.id)"])
+                continue
+            }
+            for firing in AlertEvaluator.firings(for: change, rules: rules) {
+                queued = try await enqueue(firing, event: String(decoding: json, as: UTF8.self)) || queued
+            }
+        }
+        _ = try await redis.xack(layout.changeLogKey, group: RedisLayout.notifierGroup, ids: entries.map(\.id))
+        if queued { doorbell.ring() }
+    }
+
+    /// Checks the `stalled` rules at a new block.
+    func checkStalls(at block: UInt64) async throws {
+        let rules = try await store.activeRules(logger: logger).map(\.rule).filter { if case .stalled = $0.spec.condition { return true } else { return false } }
+        guard !rules.isEmpty else { return }
+        let blockHash = (try? await redis.hget(layout.watcherKey, "block_hash")).flatMap { $0.map { String(decoding: $0, as: UTF8.self) } } ?? ""
+        let tracked = try await redis.smembers(layout.kindsKey).map(DividendKind.init(rawValue:))
+        var queued = false
+        for rule in rules {
+            guard let netuid = rule.spec.filter.netuid else { continue }
+            var entries: [DividendEntry] = []
+            for kind in tracked where rule.spec.filter.kinds?.contains(kind) ?? true {
+                let hash = try await redis.hgetall(layout.latestKey(kind: kind, netuid: netuid))
+                entries += hash.values.compactMap { try? JSONDecoder().decode(DividendEntry.self, from: Data($0)) }
+            }
+            for firing in AlertEvaluator.stalls(rule: rule, entries: entries, at: block, blockHash: blockHash) {
+                let event = (try? JSONEncoder().encode(firing.event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                queued = try await enqueue(firing, event: event) || queued
+            }
+        }
+        if queued { doorbell.ring() }
+    }
+
+    private func enqueue(_ firing: AlertEvaluator.Firing, event: String) async throws -> Bool {
+        let outcome = try await store.enqueue(deliveryID: firing.deliveryID, ruleID: firing.rule.id, tokenID: firing.rule.tokenID, key: firing.key, event: event,
+                                              cooldown: firing.rule.spec.cooldownSeconds, perHour: settings.deliveriesPerHour, now: now(), logger: logger)
+        metrics.firings(outcome)
+        return outcome == .queued
+    }
+}

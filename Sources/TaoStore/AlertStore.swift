@@ -1,0 +1,288 @@
+import Foundation
+import Logging
+import Model
+import PostgresNIO
+
+/// Alert rules, their evaluation marks and their delivery outbox in PostgreSQL (migration 6).
+public struct AlertStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// A rule as the notifier needs it: with the sealed push keys the owner's view never shows.
+    public struct StoredRule: Sendable, Hashable {
+        public var rule: AlertRule
+        /// For web push rules: the subscription's keys, sealed with the operator's alert key.
+        public var sealedPushKeys: [UInt8]?
+    }
+
+    /// What `enqueue` did with one firing.
+    public enum EnqueueOutcome: Sendable, Equatable {
+        case queued
+        /// Already stored: this event was evaluated before (the id is derived from it).
+        case duplicate
+        /// Fired for the same entry within the rule's cool-down.
+        case coolingDown
+        /// Stored as `suppressed`: the token reached its deliveries per hour.
+        case suppressed
+    }
+
+    /// A delivery leased to this notifier for one attempt.
+    public struct DueDelivery: Sendable, Hashable {
+        public var id: String
+        public var ruleID: String
+        public var event: String
+        /// Counting this one.
+        public var attempt: Int
+        public var createdAt: Double
+    }
+
+    // MARK: Rules, for their owner
+
+    /// Stores a rule unless the token already has `maximumRules`; nil when it has.
+    public func create(_ spec: AlertSpec, id: String, tokenID: String, sealedPushKeys: [UInt8]?, maximumRules: Int, logger: Logger) async throws(StoreError) -> AlertRule? {
+        let columns = Columns(spec)
+        do {
+            let rows = try await database.client.query("""
+                INSERT INTO alert_rules (id, token_id, label, kinds, netuid, hotkey, condition, side, threshold, percent, direction, blocks,
+                                         cooldown_seconds, destination, url, format, push_keys)
+                SELECT \(id), \(tokenID), \(spec.label), \(columns.kinds), \(columns.netuid), \(spec.filter.hotkey), \(spec.condition.type),
+                       \(columns.side), \(columns.threshold)::NUMERIC, \(columns.percent), \(columns.direction), \(columns.blocks),
+                       \(Int32(spec.cooldownSeconds)), \(columns.destination), \(spec.destination.url), \(columns.format), \(sealedPushKeys.map { ByteBuffer(bytes: $0) })
+                WHERE (SELECT count(*) FROM alert_rules WHERE token_id = \(tokenID)) < \(maximumRules)
+                RETURNING extract(epoch FROM created_at)::DOUBLE PRECISION
+                """, logger: logger)
+            for try await created in rows.decode(Double.self) {
+                return AlertRule(id: id, tokenID: tokenID, spec: spec, createdAt: created)
+            }
+            return nil
+        } catch {
+            throw .query("could not store the alert: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// This token's rules, oldest first.
+    public func rules(tokenID: String, logger: Logger) async throws(StoreError) -> [AlertRule] {
+        try await select("WHERE token_id = $1 ORDER BY created_at, id", [tokenID], logger: logger).map(\.rule)
+    }
+
+    /// Every rule that still delivers, for the notifier.
+    public func activeRules(logger: Logger) async throws(StoreError) -> [StoredRule] {
+        try await select("WHERE disabled_reason IS NULL ORDER BY id", [], logger: logger)
+    }
+
+    public func rule(_ id: String, logger: Logger) async throws(StoreError) -> StoredRule? {
+        try await select("WHERE id = $1", [id], logger: logger).first
+    }
+
+    /// Deletes one of this token's rules, with its marks and deliveries; false when it has none by that id.
+    public func delete(_ id: String, tokenID: String, logger: Logger) async throws(StoreError) -> Bool {
+        do {
+            let rows = try await database.client.query("DELETE FROM alert_rules WHERE id = \(id) AND token_id = \(tokenID) RETURNING id", logger: logger)
+            for try await _ in rows.decode(String.self) { return true }
+            return false
+        } catch {
+            throw .query("could not delete the alert: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// The latest deliveries of one of this token's rules, newest first; nil when the rule is not theirs.
+    public func deliveries(alertID: String, tokenID: String, limit: Int = 100, logger: Logger) async throws(StoreError) -> [AlertDelivery]? {
+        do {
+            let owner = try await database.client.query("SELECT token_id FROM alert_rules WHERE id = \(alertID)", logger: logger)
+            var owned = false
+            for try await found in owner.decode(String.self) { owned = found == tokenID }
+            guard owned else { return nil }
+            let rows = try await database.client.query("""
+                SELECT id, state, attempts, last_status, last_error, extract(epoch FROM created_at)::DOUBLE PRECISION,
+                       extract(epoch FROM next_attempt_at)::DOUBLE PRECISION, event
+                FROM alert_deliveries WHERE rule_id = \(alertID) ORDER BY created_at DESC, id LIMIT \(limit)
+                """, logger: logger)
+            var deliveries: [AlertDelivery] = []
+            for try await (id, state, attempts, status, error, created, next, event) in rows.decode((String, String, Int32, Int32?, String?, Double, Double, String).self) {
+                guard let change = try? JSONDecoder().decode(DividendChange.self, from: Data(event.utf8)) else { continue }
+                deliveries.append(AlertDelivery(id: id, alertID: alertID, state: AlertDelivery.State(rawValue: state) ?? .failed, attempts: Int(attempts),
+                                                lastStatus: status.map(Int.init), lastError: error, createdAt: created, nextAttemptAt: next, event: change))
+            }
+            return deliveries
+        } catch {
+            throw .query("could not read the deliveries: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    // MARK: Evaluation
+
+    /// Stores one firing of `ruleID` for `key`, once: a known `deliveryID` is a duplicate, a firing
+    /// within `cooldown` of the last one for the key is dropped, and a token past `perHour`
+    /// deliveries in the last hour gets a `suppressed` row its owner can see. `now` is seconds
+    /// since 1970 from the notifier's clock.
+    public func enqueue(deliveryID: String, ruleID: String, tokenID: String, key: DividendKey, event: String,
+                        cooldown: UInt32, perHour: Int, now: Double, logger: Logger) async throws(StoreError) -> EnqueueOutcome {
+        do {
+            return try await database.client.withTransaction(logger: logger) { connection in
+                let existing = try await connection.query("SELECT 1 FROM alert_deliveries WHERE id = \(deliveryID)", logger: logger)
+                for try await _ in existing.decode(Int32.self) { return .duplicate }
+                // One firing per rule at a time: the row lock orders concurrent notifiers.
+                let rule = try await connection.query("SELECT id FROM alert_rules WHERE id = \(ruleID) AND disabled_reason IS NULL FOR UPDATE", logger: logger)
+                var active = false
+                for try await _ in rule.decode(String.self) { active = true }
+                guard active else { return .duplicate }
+                if cooldown > 0 {
+                    let marks = try await connection.query("""
+                        SELECT fired_at FROM alert_marks
+                        WHERE rule_id = \(ruleID) AND kind = \(key.kind.rawValue) AND netuid = \(Int32(key.netuid)) AND hotkey = \(key.hotkey)
+                        """, logger: logger)
+                    for try await firedAt in marks.decode(Double.self) where now - firedAt < Double(cooldown) { return .coolingDown }
+                }
+                let counted = try await connection.query("""
+                    SELECT count(*) FROM alert_deliveries
+                    WHERE token_id = \(tokenID) AND state <> 'suppressed' AND created_at > now() - interval '1 hour'
+                    """, logger: logger)
+                var sent = 0
+                for try await count in counted.decode(Int64.self) { sent = Int(count) }
+                let suppressed = sent >= perHour
+                try await connection.query("""
+                    INSERT INTO alert_deliveries (id, rule_id, token_id, event, state, last_error)
+                    VALUES (\(deliveryID), \(ruleID), \(tokenID), \(event), \(suppressed ? "suppressed" : "pending"),
+                            \(suppressed ? "not sent: the token reached its \(perHour) deliveries per hour" : nil))
+                    """, logger: logger)
+                try await connection.query("""
+                    INSERT INTO alert_marks (rule_id, kind, netuid, hotkey, fired_at)
+                    VALUES (\(ruleID), \(key.kind.rawValue), \(Int32(key.netuid)), \(key.hotkey), \(now))
+                    ON CONFLICT (rule_id, kind, netuid, hotkey) DO UPDATE SET fired_at = EXCLUDED.fired_at
+                    """, logger: logger)
+                return suppressed ? .suppressed : .queued
+            }
+        } catch {
+            throw .query("could not queue the alert: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    // MARK: Delivery
+
+    /// Leases up to `limit` due deliveries for `leaseSeconds` and counts the attempt. Rows other
+    /// notifiers hold are skipped; a lease that ran out (its holder died) is taken over.
+    public func claimDue(limit: Int, leaseSeconds: Double, logger: Logger) async throws(StoreError) -> [DueDelivery] {
+        do {
+            let rows = try await database.client.query("""
+                UPDATE alert_deliveries SET lease_until = now() + make_interval(secs => \(leaseSeconds)), attempts = attempts + 1
+                WHERE id IN (
+                    SELECT id FROM alert_deliveries
+                    WHERE state = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
+                    ORDER BY next_attempt_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                RETURNING id, rule_id, event, attempts, extract(epoch FROM created_at)::DOUBLE PRECISION
+                """, logger: logger)
+            var due: [DueDelivery] = []
+            for try await (id, rule, event, attempts, created) in rows.decode((String, String, String, Int32, Double).self) {
+                due.append(DueDelivery(id: id, ruleID: rule, event: event, attempt: Int(attempts), createdAt: created))
+            }
+            return due
+        } catch {
+            throw .query("could not claim deliveries: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// Seconds until the next pending delivery is due or its lease ends (0 when one is due now), nil when none is pending.
+    public func secondsUntilNextDue(logger: Logger) async throws(StoreError) -> Double? {
+        do {
+            let rows = try await database.client.query("""
+                SELECT greatest(0, extract(epoch FROM min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at))) - now()))::DOUBLE PRECISION
+                FROM alert_deliveries WHERE state = 'pending'
+                """, logger: logger)
+            for try await seconds in rows.decode(Double?.self) { return seconds }
+            return nil
+        } catch {
+            throw .query("could not read the outbox: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    public func recordDelivered(_ id: String, ruleID: String, status: Int, logger: Logger) async throws(StoreError) {
+        do {
+            try await database.client.query("""
+                UPDATE alert_deliveries SET state = 'delivered', delivered_at = now(), lease_until = NULL, last_status = \(Int32(status)), last_error = NULL
+                WHERE id = \(id)
+                """, logger: logger)
+            try await database.client.query("UPDATE alert_rules SET failing_since = NULL WHERE id = \(ruleID) AND failing_since IS NOT NULL", logger: logger)
+        } catch {
+            throw .query("could not record a delivery: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// Records a failed attempt: retried in `retryIn` seconds, or failed for good when nil. When
+    /// the rule has been failing for `disableAfter` seconds without a success, it is disabled
+    /// with the reason its owner will read; returns that reason when it was.
+    @discardableResult
+    public func recordFailure(_ id: String, ruleID: String, status: Int?, error: String, retryIn: Double?, disableAfter: Double, logger: Logger) async throws(StoreError) -> String? {
+        do {
+            try await database.client.query("""
+                UPDATE alert_deliveries
+                SET state = \(retryIn == nil ? "failed" : "pending"), lease_until = NULL, last_status = \(status.map(Int32.init)),
+                    last_error = \(String(error.prefix(500))), next_attempt_at = now() + make_interval(secs => \(retryIn ?? 0))
+                WHERE id = \(id)
+                """, logger: logger)
+            let reason = "disabled after failing for \(Self.span(disableAfter)) without a success; last error: \(error.prefix(200))"
+            let rows = try await database.client.query("""
+                UPDATE alert_rules SET failing_since = coalesce(failing_since, now()),
+                    disabled_reason = CASE WHEN failing_since IS NOT NULL AND failing_since <= now() - make_interval(secs => \(disableAfter))
+                                           THEN \(reason) ELSE disabled_reason END
+                WHERE id = \(ruleID) RETURNING disabled_reason
+                """, logger: logger)
+            for try await disabled in rows.decode(String?.self) where disabled == reason {
+                try await failPending(ruleID: ruleID, reason: "the alert was disabled", logger: logger)
+                return reason
+            }
+            return nil
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .query("could not record a failed delivery: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// Stops a rule for good (a push subscription the push service says is gone): the keys are
+    /// dropped and its pending deliveries fail with `reason`.
+    public func disable(_ ruleID: String, reason: String, logger: Logger) async throws(StoreError) {
+        do {
+            try await database.client.query("UPDATE alert_rules SET disabled_reason = \(reason), push_keys = NULL WHERE id = \(ruleID)", logger: logger)
+            try await failPending(ruleID: ruleID, reason: reason, logger: logger)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .query("could not disable the alert: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// `5 d`, `3 h`, `20 min`, `0.3 s`: how long a rule may fail, as its owner reads it.
+    static func span(_ seconds: Double) -> String {
+        switch seconds {
+        case 86_400...: return "\(Int(seconds / 86_400)) d"
+        case 3_600...: return "\(Int(seconds / 3_600)) h"
+        case 60...: return "\(Int(seconds / 60)) min"
+        default: return seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+        }
+    }
+
+    private func failPending(ruleID: String, reason: String, logger: Logger) async throws(StoreError) {
+        do {
+            try await database.client.query("""
+                UPDATE alert_deliveries SET state = 'failed', lease_until = NULL, last_error = \(reason) WHERE rule_id = \(ruleID) AND state = 'pending'
+                """, logger: logger)
+        } catch {
+            throw .query("could not fail the pending deliveries: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// How many deliveries wait, and the age in seconds of the oldest.
+    public func outboxDepth(logger: Logger) async throws(StoreError) -> (pending: Int, oldestSeconds: Double) {
+        do {
+            let rows = try await database.client.query("""
+                SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::DOUBLE PRECISION
+                FROM alert_deliveries WHERE state = 'pending'
+                """, logger: logger)
+            for try await (count, oldest) in rows.decode((Int64, Double).self) { return (Int(count), oldest) }
+            return (0, 0)
+        } catch {
+            throw .query("could not read the outbox: \(String(reflecting: error).prefix(300))")
+        }
+    }
+}
