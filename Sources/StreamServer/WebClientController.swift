@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 
-/// Serves the reference browser client (web-client-spec/client) at `/`. Only its three files, by
-/// name: nothing else on disk is reachable.
+/// Serves the reference browser client (web-client-spec/client) at `/`. Only its files, by name:
+/// nothing else on disk is reachable. The service worker (web push notifications) must be served
+/// from the root to control the page.
 struct WebClientController: Sendable {
     let directory: String
 
@@ -10,6 +11,7 @@ struct WebClientController: Sendable {
         "index.html": "text/html; charset=utf-8",
         "app.js": "text/javascript; charset=utf-8",
         "style.css": "text/css; charset=utf-8",
+        "sw.js": "text/javascript; charset=utf-8",
     ]
 
     func register(in router: Router<StreamRequestContext>) {

@@ -5,6 +5,7 @@ import Foundation
 import Model
 import Notifier
 import TaoStore
+import TestHarness
 import Testing
 
 /// The notifier end to end: changes published into a real Redis, rules and the outbox in a real
@@ -32,6 +33,13 @@ struct NotifierDeliveryTests {
             let log = try await system.deliveries(of: rule.id) { $0.first?.state == .delivered }
             #expect(log.count == 1)
             #expect(log.first?.attempts == 3 && log.first?.lastStatus == 204 && log.first?.id == received.first?.headers["webhook-id"])
+            // What the receiver got and what the owner reads are what the spec says.
+            let contract = try await ContractValidator.shared()
+            let webhookProblem = await contract.problem(in: received.last?.body ?? "", as: .definition("WebhookPayload"))
+            #expect(webhookProblem == nil, "\(webhookProblem ?? "")")
+            let reply = String(decoding: try JSONEncoder().encode(ServerMessage.alertDeliveries(id: .string("d"), alertID: rule.id, log)), as: UTF8.self)
+            let replyProblem = await contract.problem(in: reply)
+            #expect(replyProblem == nil, "\(replyProblem ?? "")")
             // Another token cannot read the log.
             #expect(try await system.store.deliveries(alertID: rule.id, tokenID: "tok_other", logger: system.logger) == nil)
         }

@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Drives the reference browser client in a real headless Chromium.
-Usage: browser.py URL TOKEN NETUID HOTKEY SCREENSHOT. Prints a line per step:
+Usage: browser.py URL TOKEN NETUID HOTKEY SCREENSHOT [PUSH_SUBSCRIPTION_JSON]. Prints a line per step:
   snapshot-ok N          the snapshot filled the table
   update-ok highlighted  an update from the chain (an epoch on NETUID) was highlighted without reload
+  notify-ok HOTKEY       "notify me" on the first row registered the service worker, subscribed to
+                         pushes and had the server store the alert. Chromium's own push service
+                         (Google's) cannot be reached here, so PushManager.subscribe is given the
+                         test's push service subscription instead: the one stand-in of the run.
   restart-server         then waits for a line on stdin: the test restarts the server meanwhile
   resumed-ok TEXT        the page reconnected by itself, said the missed updates were replayed, and
                          shows updates again
@@ -36,12 +40,21 @@ def newest_block(driver):
 
 def main():
     url, token, netuid, hotkey, screenshot = sys.argv[1:6]
+    subscription = sys.argv[6] if len(sys.argv) > 6 else None
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
+        if subscription:
+            driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": url.rstrip("/"), "permissions": ["notifications"]})
+            driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+                "PushManager.prototype.subscribe = async function (options) {"
+                "  if (!options || !options.applicationServerKey) throw new Error('no applicationServerKey');"
+                f"  const json = {subscription};"
+                "  return { endpoint: json.endpoint, toJSON: () => json };"
+                "};")})
         driver.get(url)
         driver.find_element(By.ID, "token").send_keys(token)
         driver.find_element(By.ID, "netuid").send_keys(netuid)
@@ -52,6 +65,15 @@ def main():
         changed = wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#dividends tr.changed"), timeout=60, what="a highlighted update")
         print(f"update-ok highlighted={len(changed)}", flush=True)
         driver.save_screenshot(screenshot)
+
+        if subscription:
+            row = driver.find_element(By.CSS_SELECTOR, "#dividends tbody tr")
+            button = wait(lambda: row.find_element(By.CSS_SELECTOR, "button.notify") if row.find_element(By.CSS_SELECTOR, "button.notify").is_displayed() else None,
+                          what="the notify button (alerts scope and a VAPID key)")
+            button.click()
+            wait(lambda: button.text == "notifying", what=f"the alert to be stored; page says: {driver.find_element(By.ID, 'message').text}")
+            ready = driver.execute_script("return navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))")
+            print(f"notify-ok {row.find_element(By.CSS_SELECTOR, 'td.hotkey').text} worker={str(bool(ready)).lower()}", flush=True)
 
         # The server goes away (a deploy) and comes back: the page resumes from its last offset.
         before = newest_block(driver)

@@ -8,7 +8,8 @@ import Testing
 /// chromium-driver, driven by selenium) against a DevChain, a watcher and a server as separate
 /// processes: the table fills from the snapshot, an update from the chain appears without reload,
 /// the page resumes by itself across a server restart, a stake sent from its form is followed to
-/// finality, and a bad token gets a clear message. The screenshot is kept in test-artifacts/ (not
+/// finality, "notify me" on a row turns into web pushes of that row's changes, and a bad token gets
+/// a clear message. The screenshot is kept in test-artifacts/ (not
 /// committed).
 @Suite("The reference browser client in Chromium", .timeLimit(.minutes(4)))
 struct BrowserClientTests {
@@ -17,12 +18,21 @@ struct BrowserClientTests {
         let wallets = try TemporaryDirectory.make("browser-wallets")
         let alice = try Keypair(uri: "//Alice")
         try Wallet(name: "alice", root: wallets).writeColdkey(alice, ss58Address: SS58Address(publicKey: alice.publicKey).description, password: nil)
+        let keys = try TemporaryDirectory.make("browser-keys")
+        _ = try await TaoStreamBinary.run(["notify-keys", "--dir", keys])
+        // The push service the browser's subscription points at: it decrypts what arrives.
+        let pushService = try await AlertReceiver.start()
+        defer { Task { await pushService.stop() } }
+        let subscription = String(decoding: try JSONSerialization.data(withJSONObject: try await pushService.pushSubscriptionJSON("dashboard")), as: UTF8.self)
         let system = try await OperatorSystem.start("browser", blockMilliseconds: 300, settings: [
             "TAOSTREAM_COMMANDS": "true", "TAOSTREAM_WALLET_PATH": wallets, "TAOSTREAM_WALLET_NAME": "alice",
             "TAOSTREAM_WEB_CLIENT_DIR": root.appendingPathComponent("web-client-spec/client").path,
+            "TAOSTREAM_ALERT_KEY_FILE": keys + "/alert.key", "TAOSTREAM_VAPID_KEY_FILE": keys + "/vapid.pem", "TAOSTREAM_WEBHOOK_ALLOW_PRIVATE": "true",
         ])
         defer { Task { await system.stop() } }
-        let token = try await system.token(scopes: "read,trade")
+        let token = try await system.token(scopes: "read,trade,alerts")
+        let notifier = try await system.spawn(["notify"], log: "notify.log")
+        defer { Task { await notifier.stop() } }
         let httpPort = Network.freePort()
         let watcher = try await system.spawn(["watch"], log: "watch.log")
         defer { Task { await watcher.stop() } }
@@ -35,7 +45,7 @@ struct BrowserClientTests {
         browser.executableURL = URL(fileURLWithPath: ReferenceOracle.python)
         // //Bob's key is a valid hotkey to stake to on the devnet.
         browser.arguments = [root.appendingPathComponent("Tests/Oracle/browser.py").path, "http://127.0.0.1:\(httpPort)/", token, "1",
-                             "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty", artifacts.appendingPathComponent("browser-client.png").path]
+                             "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty", artifacts.appendingPathComponent("browser-client.png").path, subscription]
         let output = Pipe()
         let input = Pipe()
         let errors = Pipe()
@@ -61,6 +71,14 @@ struct BrowserClientTests {
         #expect(seen.contains { $0.hasPrefix("resumed-ok") && $0.contains("replayed") }, "\(seen)")
         #expect(seen.contains { $0.hasPrefix("command-ok") && $0.contains("finalized") }, "\(seen)")
         #expect(seen.contains { $0.hasPrefix("bad-token-ok") && $0.contains("refused") }, "\(seen)")
+        // "notify me": the next change of that row reached the push service, encrypted to the
+        // subscription and signed with the operator's VAPID key.
+        let notified = try #require(seen.first { $0.hasPrefix("notify-ok ") }, "\(seen)")
+        #expect(notified.hasSuffix("worker=true"), "the service worker is active: \(notified)")
+        let hotkey = String(notified.dropFirst("notify-ok ".count).prefix { $0 != " " })
+        let pushes = try await pushService.wait("dashboard", count: 1, timeout: 60)
+        #expect(pushes.first?.verified == true, "\(pushes.first?.error ?? "nothing pushed") \(system.log("notify.log").suffix(800))")
+        #expect(pushes.first?.body?.contains(hotkey) == true, "\(pushes.first?.body ?? "")")
     }
 
     /// Lines a child process writes, as they come (a blocking read on a thread of its own).

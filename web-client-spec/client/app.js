@@ -11,6 +11,8 @@ let settings = null;
 let retry = 0;
 let nextId = 1;
 const pending = new Map();       // request id -> description, to show replies
+let push = null;                 // {key} when this token may create alerts and the server sends web push
+const notifying = new Map();     // request id -> the row's button, until alert_created answers
 
 function setStatus(text, kind) {
   const element = $("connection");
@@ -40,7 +42,10 @@ function upsert(entry, amount, highlight) {
   if (!row) {
     row = document.createElement("tr");
     row.dataset.key = id;
-    row.innerHTML = "<td></td><td></td><td class='hotkey'></td><td class='amount'></td><td></td>";
+    row.innerHTML = "<td></td><td></td><td class='hotkey'></td><td class='amount'></td><td></td>" +
+      "<td class='notify-column'><button type='button' class='notify'>notify me</button></td>";
+    row.querySelector("button.notify").addEventListener("click", (event) => notifyMe(entry, event.target));
+    row.lastChild.hidden = !push;
     $("dividends").tBodies[0].appendChild(row);
     rows.set(id, row);
   }
@@ -87,6 +92,7 @@ function handle(message) {
       setStatus("live", "online");
       showMessage("");
       $("trading").hidden = !message.scopes.includes("trade");
+      offerNotifications(message.scopes.includes("alerts"));
       const subscribe = { type: "subscribe" };
       if (settings.netuid !== "") subscribe.netuid = Number(settings.netuid);
       if (settings.hotkey !== "") subscribe.hotkey = settings.hotkey;
@@ -120,9 +126,53 @@ function handle(message) {
       addCommand(status.command_id, status.state + (status.error ? ` — ${status.error}` : "") + (status.detail ? ` (${status.detail})` : ""));
       break;
     }
-    case "error":
+    case "alert_created": {
+      const button = notifying.get(message.id);
+      notifying.delete(message.id);
+      if (button) { button.textContent = "notifying"; button.disabled = true; }
+      break;
+    }
+    case "error": {
+      const button = notifying.get(message.id);
+      if (button) { notifying.delete(message.id); button.disabled = false; }
       showMessage(`${message.code}: ${message.message}`);
       break;
+    }
+  }
+}
+
+// Web push: offered when the token has the `alerts` scope, the server has a VAPID key and the
+// browser can receive pushes (a service worker in a secure context: https, or localhost).
+async function offerNotifications(allowed) {
+  push = null;
+  if (allowed && "serviceWorker" in navigator && "PushManager" in window) {
+    try {
+      const answer = await fetch("/api/v1/push/key");
+      if (answer.ok) push = { key: (await answer.json()).vapid_public_key };
+    } catch (error) { push = null; }
+  }
+  for (const cell of document.querySelectorAll(".notify-column")) cell.hidden = !push;
+}
+
+function base64urlBytes(text) {
+  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+// Subscribes this browser to pushes and asks the server for an alert on every change of the row.
+async function notifyMe(entry, button) {
+  button.disabled = true;
+  try {
+    if (await Notification.requestPermission() === "denied") throw new Error("notifications are blocked for this site");
+    const registration = await navigator.serviceWorker.register("sw.js");
+    await navigator.serviceWorker.ready;
+    const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64urlBytes(push.key) });
+    const id = send({ type: "alert_create", netuid: entry.netuid, hotkey: entry.hotkey, kinds: [entry.kind],
+                      condition: { type: "any_change" }, label: "dashboard", web_push: subscription.toJSON() });
+    notifying.set(id, button);
+  } catch (error) {
+    button.disabled = false;
+    showMessage(`Notifications could not be turned on: ${error.message}`);
   }
 }
 
