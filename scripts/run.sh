@@ -15,4 +15,11 @@ while IFS= read -r line; do
     [ -n "${!name:-}" ] || export "$line"
 done < <(bash scripts/local-services.sh)
 export TAOSTREAM_NETWORK="${TAOSTREAM_NETWORK:-devnet}"
+# Alerts (webhooks, and web push from the dashboard's "notify me") with keys kept under .data/.
+if [ -z "${TAOSTREAM_ALERT_KEY_FILE:-}" ]; then
+    keys="${TAOSTREAM_LOCAL_DATA:-$root/.data}/keys"
+    mkdir -p "$keys"
+    "$root/.build/release/taostream" notify-keys --dir "$keys" >/dev/null
+    export TAOSTREAM_ALERT_KEY_FILE="$keys/alert.key" TAOSTREAM_VAPID_KEY_FILE="${TAOSTREAM_VAPID_KEY_FILE:-$keys/vapid.pem}"
+fi
 exec "$root/.build/release/taostream" run "$@"

@@ -3,6 +3,7 @@ import Logging
 import Model
 import Notifier
 import ServiceLifecycle
+import StreamServer
 import TaoConfiguration
 import TaoStore
 
@@ -24,10 +25,15 @@ struct NotifyCommand: AsyncParsableCommand {
         let redisConfiguration = try options.redis(source)
         let (redis, database) = try await CommonOptions.connect(redis: redisConfiguration, database: try options.database(source))
         let layout = RedisLayout(prefix: source.string("TAOSTREAM_REDIS_PREFIX", default: "taostream"))
-        let services = alerts.notifier(redis: redisConfiguration, layout: layout, database: database, metrics: NotifierMetrics(), logger: logger)
+        let metrics = NotifierMetrics()
+        let services = alerts.notifier(redis: redisConfiguration, layout: layout, database: database, metrics: metrics, logger: logger)
+        let host = source.string("TAOSTREAM_NOTIFIER_HTTP_HOST", default: "127.0.0.1")
+        let port = try source.integer("TAOSTREAM_NOTIFIER_HTTP_PORT", default: 9092, range: 1...65535)
+        let http = NotifierHTTP(redis: redis, store: AlertStore(database: database), metrics: metrics, host: host, port: port, logger: logger)
         try await ProcessLifecycle.run(
             [ProcessLifecycle.service(database), ProcessLifecycle.oneShot(MigrationService(database: database, logger: logger))]
-                + services.map(ProcessLifecycle.service),
+                + services.map(ProcessLifecycle.service)
+                + [ProcessLifecycle.service(ListeningService(http.application, host: host, port: port, portSetting: "TAOSTREAM_NOTIFIER_HTTP_PORT"))],
             logger: logger
         )
         await redis.close()

@@ -73,6 +73,24 @@ struct NotifierDeliveryTests {
         }
     }
 
+    @Test func aReceiverThatIsDownForAWhileGetsTheDeliveryOnceItIsBack() async throws {
+        try await NotifierSystem.with(settings: { $0.retries = RetrySchedule(delays: Array(repeating: 0.3, count: 30), jitter: 0) }) { system in
+            let port = Network.freePortForTests()
+            let rule = try await system.rule(.anyChange, to: .webhook(url: "http://127.0.0.1:\(port)/hook/late", format: .standard))
+            try await system.publish(block: 10, [(Self.alice, 1, 2)])
+            let failing = try await system.deliveries(of: rule.id) { ($0.first?.attempts ?? 0) >= 2 }
+            #expect(failing.first?.state == .pending && failing.first?.lastError?.contains("connect") == true)
+            let late = try await AlertReceiver.start(port: port)
+            defer { Task { await late.stop() } }
+            try await late.configureHook("late", secret: system.key.webhookSecret(ruleID: rule.id).text)
+            let received = try await late.wait("late", count: 1)
+            #expect(received.count == 1 && received.first?.status == 204)
+            let log = try await system.deliveries(of: rule.id) { $0.first?.state == .delivered }
+            #expect(log.first?.state == .delivered && (log.first?.attempts ?? 0) >= 3)
+            #expect(log.first?.id == received.first?.headers["webhook-id"])
+        }
+    }
+
     @Test func aRuleFailingForTooLongIsDisabledWithTheReasonAndFiresNoMore() async throws {
         try await NotifierSystem.with(settings: { $0.disableAfter = .milliseconds(300); $0.retries = RetrySchedule(delays: Array(repeating: 0.2, count: 20), jitter: 0) }) { system in
             let closed = "http://127.0.0.1:\(Network.freePortForTests())/nobody"

@@ -67,6 +67,14 @@ struct NotifierCrashTests {
         let body = try #require(try JSONSerialization.jsonObject(with: Data((redelivered.first?.body ?? "").utf8)) as? [String: Any])
         #expect(body["type"] as? String == "dividend.alert")
         #expect(((body["data"] as? [String: Any])?["change"] as? [String: Any])?["netuid"] as? Int == 1)
+        // The notifier's own /metrics counted the delivery; /health says nothing waits.
+        let metricsPort = try #require(system.environment["TAOSTREAM_NOTIFIER_HTTP_PORT"])
+        let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(metricsPort)/metrics")!)
+        let text = String(decoding: metrics, as: UTF8.self)
+        #expect(text.contains(#"taostream_alert_deliveries_total{outcome="delivered"}"#), "\(text.prefix(1500))")
+        #expect(text.contains("taostream_alert_outbox_oldest_seconds"))
+        let (health, healthResponse) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(metricsPort)/health")!)
+        #expect((healthResponse as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: health, as: UTF8.self))")
         #expect(!system.log("notify-1.log").contains(secret) && !system.log("notify-2.log").contains(secret) && !system.log("serve.log").contains(secret))
     }
 }

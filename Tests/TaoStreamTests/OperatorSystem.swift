@@ -28,6 +28,7 @@ struct OperatorSystem {
             "TAOSTREAM_REDIS_URL": redis.url, "TAOSTREAM_DATABASE_URL": databaseURL,
             "TAOSTREAM_NETWORK": "ws://127.0.0.1:\(chainPort)", "TAOSTREAM_LOG_LEVEL": "notice",
             "TAOSTREAM_METADATA_CACHE": directory + "/cache", "TAOSTREAM_WATCHER_HTTP_PORT": "\(Network.freePort())",
+            "TAOSTREAM_NOTIFIER_HTTP_PORT": "\(Network.freePort())",
         ].merging(settings) { $1 }) { $1 }
         return OperatorSystem(redis: redis, directory: directory, chainPort: chainPort, chain: chain, environment: environment)
     }

@@ -18,8 +18,8 @@ public struct AlertReceiver: Sendable {
         public let vapid: [String: String]?
     }
 
-    public static func start() async throws -> AlertReceiver {
-        let port = Network.freePort()
+    /// Starts the receiver on `port` (a free one by default).
+    public static func start(port: Int = Network.freePort()) async throws -> AlertReceiver {
         let script = ReferenceOracle.repositoryRoot.appendingPathComponent("Tests/Oracle/alert_receiver.py").path
         let process = try ChildProcess.spawn(ReferenceOracle.python, [script, String(port)])
         try await Network.waitUntilListening(port: port, what: "the alert receiver")
