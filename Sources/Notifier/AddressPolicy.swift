@@ -49,13 +49,16 @@ public struct AddressPolicy: Sendable, Equatable {
 
     public static func isPublic(v6 bytes: [UInt8]) -> Bool {
         guard bytes.count == 16 else { return false }
-        // ::ffff:a.b.c.d and the NAT64 well-known prefix 64:ff9b::/96 carry an IPv4 address.
+        // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible, with :: and ::1), ::ffff:0:a.b.c.d
+        // (translated) and the NAT64 prefix 64:ff9b::/96 carry an IPv4 address: judge that.
+        let v4 = bytes[12..<16].reduce(0) { $0 << 8 | UInt32($1) }
+        let zeros = bytes[0..<8].allSatisfy { $0 == 0 }
         let mapped = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
+        let compatible = bytes[0..<12].allSatisfy { $0 == 0 }
+        let translated = zeros && bytes[8] == 0xFF && bytes[9] == 0xFF && bytes[10] == 0 && bytes[11] == 0
         let nat64 = bytes[0..<12] == [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0][...]
-        if mapped || nat64 {
-            return isPublic(v4: bytes[12..<16].reduce(0) { $0 << 8 | UInt32($1) })
-        }
-        if bytes[0..<15].allSatisfy({ $0 == 0 }) { return false }  // :: and ::1
+        if mapped || compatible || translated || nat64 { return isPublic(v4: v4) }
+        if bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xFF && bytes[3] == 0x9B && bytes[4] == 0x00 && bytes[5] == 0x01 { return false }  // 64:ff9b:1::/48, local NAT64
         if bytes[0] == 0xFF { return false }  // multicast
         if bytes[0] & 0xFE == 0xFC { return false }  // fc00::/7 unique local
         if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return false }  // fe80::/10 link-local

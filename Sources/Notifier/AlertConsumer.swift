@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Model
 import TaoRedis
+import Synchronization
 import TaoStore
 
 /// Evaluates every change in the change log against the alert rules, once: notifiers share the
@@ -20,6 +21,9 @@ struct AlertConsumer: Sendable {
     let logger: Logger
     /// Seconds since 1970, for cool-downs.
     var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    /// Stalls this notifier already stored: an entry stays stalled for many blocks, and each
+    /// block would otherwise cost a transaction per stalled entry to learn it is a duplicate.
+    let storedStalls = StallMemory()
 
     /// An entry pending with a consumer this long is taken over (its notifier is gone).
     static let reclaimAfter: Duration = .seconds(30)
@@ -63,18 +67,30 @@ struct AlertConsumer: Sendable {
         let tracked = try await redis.smembers(layout.kindsKey).map(DividendKind.init(rawValue:))
         var queued = false
         for rule in rules {
-            guard let netuid = rule.spec.filter.netuid else { continue }
-            var entries: [DividendEntry] = []
-            for kind in tracked where rule.spec.filter.kinds?.contains(kind) ?? true {
-                let hash = try await redis.hgetall(layout.latestKey(kind: kind, netuid: netuid))
-                entries += hash.values.compactMap { try? JSONDecoder().decode(DividendEntry.self, from: Data($0)) }
-            }
-            for firing in AlertEvaluator.stalls(rule: rule, entries: entries, at: block, blockHash: blockHash) {
-                let event = (try? JSONEncoder().encode(firing.event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-                queued = try await enqueue(firing, event: event) || queued
+            // One rule failing (a lost connection mid-way) does not skip the others at this block.
+            do {
+                queued = try await checkStalls(of: rule, at: block, blockHash: blockHash, tracked: tracked) || queued
+            } catch {
+                logger.warning("a stalled alert could not be checked at this block", metadata: ["alert": "\(rule.id)", "block": "\(block)", "error": "\(error)"])
             }
         }
         if queued { doorbell.ring() }
+    }
+
+    private func checkStalls(of rule: AlertRule, at block: UInt64, blockHash: String, tracked: [DividendKind]) async throws -> Bool {
+        guard let netuid = rule.spec.filter.netuid else { return false }
+        var entries: [DividendEntry] = []
+        for kind in tracked where rule.spec.filter.kinds?.contains(kind) ?? true {
+            let hash = try await redis.hgetall(layout.latestKey(kind: kind, netuid: netuid))
+            entries += hash.values.compactMap { try? JSONDecoder().decode(DividendEntry.self, from: Data($0)) }
+        }
+        var queued = false
+        for firing in AlertEvaluator.stalls(rule: rule, entries: entries, at: block, blockHash: blockHash) where !storedStalls.contains(firing.deliveryID) {
+            let event = (try? JSONEncoder().encode(firing.event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            queued = try await enqueue(firing, event: event) || queued
+            storedStalls.insert(firing.deliveryID)
+        }
+        return queued
     }
 
     private func enqueue(_ firing: AlertEvaluator.Firing, event: String) async throws -> Bool {
@@ -82,5 +98,20 @@ struct AlertConsumer: Sendable {
                                               cooldown: firing.rule.spec.cooldownSeconds, perHour: settings.deliveriesPerHour, now: now(), logger: logger)
         metrics.firings(outcome)
         return outcome == .queued
+    }
+}
+
+/// The delivery ids of stalls already stored, bounded: forgetting them only costs a duplicate check.
+final class StallMemory: Sendable {
+    private let ids = Mutex<Set<String>>([])
+    static let capacity = 100_000
+
+    func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }
+
+    func insert(_ id: String) {
+        ids.withLock { ids in
+            if ids.count >= Self.capacity { ids.removeAll(keepingCapacity: true) }
+            ids.insert(id)
+        }
     }
 }

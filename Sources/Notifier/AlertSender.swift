@@ -12,6 +12,8 @@ struct AlertSender: Sendable {
         /// A push subscription the push service no longer knows (404/410).
         case gone(status: Int)
         case failed(status: Int?, reason: String)
+        /// Failed in a way no retry can mend (no VAPID key, keys that cannot be unsealed).
+        case failedForGood(reason: String)
     }
 
     let client: OutboundHTTPClient
@@ -21,7 +23,7 @@ struct AlertSender: Sendable {
 
     func send(_ delivery: AlertStore.DueDelivery, rule stored: AlertStore.StoredRule) async -> Outcome {
         guard let event = try? JSONDecoder().decode(DividendChange.self, from: Data(delivery.event.utf8)) else {
-            return .failed(status: nil, reason: "the stored event cannot be read")
+            return .failedForGood(reason: "the stored event cannot be read")
         }
         switch stored.rule.spec.destination {
         case .webhook(let url, let format):
@@ -32,16 +34,16 @@ struct AlertSender: Sendable {
     }
 
     private func webhook(url: String, format: WebhookFormat, delivery: AlertStore.DueDelivery, rule: AlertRule, event: DividendChange) async -> Outcome {
-        let at = now()
-        let body = WebhookPayload.body(format: format, rule: rule, event: event, at: at)
-        let signed = WebhookSignature.headers(id: delivery.id, timestamp: Int(at.timeIntervalSince1970), body: body, secret: alertKey.webhookSecret(ruleID: rule.id))
+        // The body's time is the event's (the same on every attempt); the header's is the attempt's.
+        let body = WebhookPayload.body(format: format, rule: rule, event: event, at: Date(timeIntervalSince1970: delivery.createdAt))
+        let signed = WebhookSignature.headers(id: delivery.id, timestamp: Int(now().timeIntervalSince1970), body: body, secret: alertKey.webhookSecret(ruleID: rule.id))
         return await post(url, headers: [("Content-Type", "application/json")] + signed, body: body, push: false)
     }
 
     private func push(endpoint: String, delivery: AlertStore.DueDelivery, stored: AlertStore.StoredRule, event: DividendChange) async -> Outcome {
-        guard let vapid else { return .failed(status: nil, reason: "this notifier has no VAPID key (TAOSTREAM_VAPID_KEY_FILE)") }
+        guard let vapid else { return .failedForGood(reason: "this notifier has no VAPID key (TAOSTREAM_VAPID_KEY_FILE)") }
         guard let sealed = stored.sealedPushKeys, let keys = try? alertKey.unseal(sealed, ruleID: stored.rule.id), keys.count == 81 else {
-            return .failed(status: nil, reason: "the subscription's keys cannot be unsealed: was TAOSTREAM_ALERT_KEY_FILE replaced?")
+            return .failedForGood(reason: "the subscription's keys cannot be unsealed: was TAOSTREAM_ALERT_KEY_FILE replaced?")
         }
         let message = PushMessage(title: "TaoStream alert", body: WebhookPayload.summary(rule: stored.rule, event: event), alertID: stored.rule.id, deliveryID: delivery.id, change: event)
         do {
@@ -51,7 +53,7 @@ struct AlertSender: Sendable {
                            ("Authorization", try vapid.authorization(endpoint: endpoint, now: now()))]
             return await post(endpoint, headers: headers, body: body, push: true)
         } catch {
-            return .failed(status: nil, reason: "the push message cannot be built: \(error)")
+            return .failedForGood(reason: "the push message cannot be built: \(error)")
         }
     }
 

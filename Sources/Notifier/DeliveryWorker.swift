@@ -1,12 +1,14 @@
 import Foundation
 import Logging
 import Model
+import Synchronization
 import TaoStore
 
-/// Sends what the outbox holds: leases due deliveries, attempts them, records each outcome, and
-/// sleeps until the next one is due or the consumer rings. The lease, not this process's memory,
-/// says a delivery is in flight: killed mid-request, it is attempted again, same id, once the
-/// lease runs out.
+/// Sends what the outbox holds: leases due deliveries as attempt slots free up, attempts them,
+/// records each outcome, and sleeps until the next one is due, a slot frees or the consumer
+/// rings. The lease, not this process's memory, says a delivery is in flight: killed
+/// mid-request, it is attempted again, same id, once the lease runs out; and an attempt that
+/// outlived its lease cannot record over the attempt that took the delivery over.
 struct DeliveryWorker: Sendable {
     let store: AlertStore
     let sender: AlertSender
@@ -19,39 +21,58 @@ struct DeliveryWorker: Sendable {
     static let maximumIdle: Duration = .seconds(30)
 
     func run() async {
-        while !Task.isCancelled {
-            var wait = Self.maximumIdle
-            do {
-                let due = try await store.claimDue(limit: settings.concurrency, leaseSeconds: settings.lease.seconds, logger: logger)
-                await attempt(due)
-                if due.count == settings.concurrency { continue }
-                if let next = try await store.secondsUntilNextDue(logger: logger) {
-                    wait = min(wait, .milliseconds(Int64(next * 1_000) + 10))
+        let inFlight = SlotCount()
+        var lastPrune = ContinuousClock.now - .seconds(3_600)
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                var wait = Self.maximumIdle
+                let free = settings.concurrency - inFlight.value
+                do {
+                    // One slow destination holds one slot, not the others.
+                    let due = try await store.claimDue(limit: free, leaseSeconds: settings.lease.seconds, logger: logger)
+                    for delivery in due {
+                        inFlight.add(1)
+                        group.addTask {
+                            await self.deliver(delivery)
+                            inFlight.add(-1)
+                            self.doorbell.ring()
+                        }
+                    }
+                    if free > 0 && due.count == free { continue }
+                    if let next = try await store.secondsUntilNextDue(logger: logger) {
+                        wait = min(wait, .milliseconds(Int64(next * 1_000) + 10))
+                    }
+                    let depth = try await store.outboxDepth(logger: logger)
+                    metrics.outbox(pending: depth.pending, oldest: depth.oldestSeconds)
+                    if ContinuousClock.now - lastPrune > .seconds(3_600) {
+                        lastPrune = .now
+                        await prune()
+                    }
+                } catch {
+                    guard !Task.isCancelled else { return }
+                    logger.warning("alert deliveries paused; retrying", metadata: ["error": "\(error)"])
+                    wait = .seconds(1)
                 }
-                let depth = try await store.outboxDepth(logger: logger)
-                metrics.outbox(pending: depth.pending, oldest: depth.oldestSeconds)
-            } catch {
-                guard !Task.isCancelled else { return }
-                logger.warning("alert deliveries paused; retrying", metadata: ["error": "\(error)"])
-                wait = .seconds(1)
+                await doorbell.wait(timeout: wait)
             }
-            await doorbell.wait(timeout: wait)
         }
     }
 
-    private func attempt(_ due: [AlertStore.DueDelivery]) async {
-        await withTaskGroup(of: Void.self) { group in
-            for delivery in due {
-                group.addTask { await self.deliver(delivery) }
-            }
+    /// Keeps the delivery log bounded; a failure here does not hold deliveries back.
+    private func prune() async {
+        do {
+            let removed = try await store.prune(olderThanDays: settings.retentionDays, logger: logger)
+            if removed > 0 { logger.info("pruned old deliveries from the log", metadata: ["count": "\(removed)"]) }
+        } catch {
+            logger.warning("old deliveries could not be pruned", metadata: ["error": "\(error)"])
         }
     }
 
     private func deliver(_ delivery: AlertStore.DueDelivery) async {
         do {
-            guard let stored = try await store.rule(delivery.ruleID, logger: logger), stored.rule.disabledReason == nil else {
-                try await store.recordFailure(delivery.id, ruleID: delivery.ruleID, status: nil, error: "the alert is disabled", retryIn: nil,
-                                              disableAfter: settings.disableAfter.seconds, logger: logger)
+            guard let stored = try await store.deliverableRule(delivery.ruleID, logger: logger) else {
+                try await store.abandon(delivery, reason: "the alert is disabled, or its token was revoked or lost the read or alerts scope", logger: logger)
+                metrics.failed(final: true)
                 return
             }
             let outcome = await sender.send(delivery, rule: stored)
@@ -65,21 +86,33 @@ struct DeliveryWorker: Sendable {
     private func record(_ outcome: AlertSender.Outcome, delivery: AlertStore.DueDelivery) async throws {
         switch outcome {
         case .delivered(let status):
-            try await store.recordDelivered(delivery.id, ruleID: delivery.ruleID, status: status, logger: logger)
-            metrics.delivered()
+            if try await store.recordDelivered(delivery, status: status, logger: logger) { metrics.delivered() }
         case .gone(let status):
             let reason = "the push service says the browser's subscription is gone (HTTP \(status)); subscribe again"
             try await store.disable(delivery.ruleID, reason: reason, logger: logger)
             metrics.failed(final: true)
             logger.info("an alert's push subscription is gone; the alert is disabled", metadata: ["alert": "\(delivery.ruleID)"])
+        case .failedForGood(let reason):
+            try await store.abandon(delivery, reason: reason, logger: logger)
+            metrics.failed(final: true)
+            logger.warning("an alert delivery cannot succeed", metadata: ["alert": "\(delivery.ruleID)", "reason": "\(reason)"])
         case .failed(let status, let reason):
             let retry = settings.retries.delay(afterAttempt: delivery.attempt, random: Double.random(in: 0..<1))
-            let disabled = try await store.recordFailure(delivery.id, ruleID: delivery.ruleID, status: status, error: reason, retryIn: retry,
-                                                         disableAfter: settings.disableAfter.seconds, logger: logger)
+            let disabled = try await store.recordFailure(delivery, status: status, error: reason, retryIn: retry,
+                                                         disableAfter: settings.disableAfter.seconds, streakGap: settings.retries.span * 1.5, logger: logger)
             metrics.failed(final: retry == nil)
             if disabled != nil {
                 logger.notice("an alert kept failing and is disabled", metadata: ["alert": "\(delivery.ruleID)"])
             }
         }
     }
+}
+
+/// Attempts in flight, shared by the loop that starts them and the tasks that end them.
+final class SlotCount: Sendable {
+    private let count = Atomic<Int>(0)
+
+    var value: Int { count.load(ordering: .acquiring) }
+
+    func add(_ delta: Int) { count.add(delta, ordering: .acquiringAndReleasing) }
 }

@@ -16,6 +16,12 @@ public struct Notifier: Service {
 
     let reader: RedisClient
 
+    /// The subscriber a notifier follows blocks with: it keeps only the newest event, so a slow
+    /// stall check skips blocks instead of queueing them.
+    public static func blockSubscriber(configuration: RedisConfiguration) -> RedisSubscriber {
+        RedisSubscriber(configuration: configuration, bufferingPolicy: .bufferingNewest(1), logger: Logger(label: "taostream.notify.blocks"))
+    }
+
     /// Opens two Redis connections of its own: one for the change log's blocking reads, one for
     /// everything else (a command behind a blocking read would wait seconds).
     public init(redis configuration: RedisConfiguration, subscriber: RedisSubscriber, layout: RedisLayout, store: AlertStore, alertKey: AlertKey, vapid: VAPIDKey?,
@@ -41,6 +47,8 @@ public struct Notifier: Service {
                 group.addTask { await self.followBlocks() }
             }
         }
+        await consumer.redis.close()
+        await reader.close()
     }
 
     private var store: AlertStore { consumer.store }
@@ -67,7 +75,8 @@ public struct Notifier: Service {
     }
 
     /// Each published block is a chance for a `stalled` rule to fire. Blocks that arrive while
-    /// one is checked are folded into the next check: only the newest matters.
+    /// one is checked are folded into the next check (the subscriber keeps only the newest
+    /// event: see ``blockSubscriber(configuration:)``).
     private func followBlocks() async {
         await blocks.subscribe(channels: [layout.blockChannel])
         for await event in blocks.events {

@@ -24,7 +24,11 @@ public struct NotifierSettings: Sendable {
     /// TAOSTREAM_MAX_ALERT_DELIVERIES_PER_HOUR: per token; more are logged as suppressed.
     public var deliveriesPerHour = 100
     /// TAOSTREAM_NOTIFIER_NAME: this notifier's consumer name in the change log's group.
-    public var consumer = "notifier-" + ProcessInfo.processInfo.hostName
+    /// The default has the process id: `run` and `notify` on one host are two consumers, and one
+    /// restarted takes its predecessor's unacknowledged entries over after 30 s.
+    public var consumer = "notifier-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    /// TAOSTREAM_ALERT_RETENTION_DAYS: finished deliveries are kept this long in the log.
+    public var retentionDays = 30
     /// Deliveries attempted at once.
     public var concurrency = 16
 
@@ -49,6 +53,13 @@ public struct NotifierSettings: Sendable {
         disableAfter = try source.duration("TAOSTREAM_WEBHOOK_DISABLE_AFTER", default: disableAfter, range: .seconds(1) ... .seconds(90 * 86_400))
         timeout = try source.duration("TAOSTREAM_WEBHOOK_TIMEOUT", default: timeout, range: .milliseconds(100) ... .seconds(60))
         lease = try source.duration("TAOSTREAM_ALERT_LEASE", default: lease, range: .milliseconds(500) ... .seconds(3_600))
+        // An attempt must end (and record its outcome) before another may take its delivery.
+        guard lease >= timeout * 2 else {
+            throw ConfigurationError(setting: "TAOSTREAM_ALERT_LEASE", origin: source.lookup("TAOSTREAM_ALERT_LEASE")?.origin,
+                                     problem: "\(lease) is shorter than twice TAOSTREAM_WEBHOOK_TIMEOUT (\(timeout))",
+                                     fix: "Give the lease at least twice the timeout, so an attempt ends before another notifier may retry it.")
+        }
+        retentionDays = try source.integer("TAOSTREAM_ALERT_RETENTION_DAYS", default: retentionDays, range: 1...3_650)
         deliveriesPerHour = try source.integer("TAOSTREAM_MAX_ALERT_DELIVERIES_PER_HOUR", default: deliveriesPerHour, range: 1...1_000_000)
         consumer = source.string("TAOSTREAM_NOTIFIER_NAME", default: consumer)
     }

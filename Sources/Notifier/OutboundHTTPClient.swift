@@ -29,7 +29,7 @@ public struct OutboundHTTPClient: Sendable {
 
     public func post(_ urlText: String, headers: [(String, String)], body: [UInt8]) async throws(OutboundError) -> Response {
         let target = try Target(urlText)
-        let address = try await resolve(target)
+        let address = try await resolveWithinTimeout(target)
         guard policy.permits(address) else { throw .refusedAddress(host: target.host) }
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.path)
         head.headers.add(name: "Host", value: target.hostHeader)
@@ -46,6 +46,19 @@ public struct OutboundHTTPClient: Sendable {
         } catch {
             throw .connection("\(error)")
         }
+    }
+
+    /// A lookup is bounded like the rest of the attempt (`getaddrinfo` blocks a pool thread).
+    private func resolveWithinTimeout(_ target: Target) async throws(OutboundError) -> SocketAddress {
+        let timeout = Duration.nanoseconds(self.timeout.nanoseconds)
+        let result = await withTaskGroup(of: Result<SocketAddress, OutboundError>?.self) { group in
+            group.addTask { do throws(OutboundError) { return .success(try await resolve(target)) } catch { return .failure(error) } }
+            group.addTask { try? await Task.sleep(for: timeout); return nil }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? .failure(.timeout)
+        }
+        return try result.get()
     }
 
     private func resolve(_ target: Target) async throws(OutboundError) -> SocketAddress {
@@ -127,8 +140,9 @@ public enum OutboundError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidURL: return "the URL is not an absolute http(s) URL"
-        case .unresolvable(let host): return "\(host) does not resolve"
-        case .refusedAddress(let host): return "\(host) is a private, loopback or link-local address; alerts go to public addresses only (the operator can allow private ones with TAOSTREAM_WEBHOOK_ALLOW_PRIVATE)"
+        // One answer for both, so an alert's owner cannot map the operator's internal names.
+        case .unresolvable(let host), .refusedAddress(let host):
+            return "\(host) does not resolve to a public address; alerts go to public addresses only, not private, loopback or link-local ones (the operator can allow those with TAOSTREAM_WEBHOOK_ALLOW_PRIVATE)"
         case .connection(let reason): return "connection failed: \(reason)"
         case .tls(let reason): return "TLS failed: \(reason)"
         case .timeout: return "no answer in time"

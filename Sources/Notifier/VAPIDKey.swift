@@ -34,12 +34,18 @@ public struct VAPIDKey: Sendable {
     /// The public key as browsers take it for `applicationServerKey`: base64url of 65 bytes.
     public var publicKey: String { Base64URL.encode(key.publicKey.x963Representation) }
 
+    /// Apple's push service refuses a token whose `sub` names localhost.
+    public var subjectIsLocal: Bool { subject.lowercased().hasSuffix("@localhost") || subject.lowercased().contains("://localhost") }
+
     /// `Authorization: vapid t=<JWT>, k=<public key>` for a push to `endpoint`, valid 12 hours.
     public func authorization(endpoint: String, now: Date = Date()) throws -> String {
-        guard let components = URLComponents(string: endpoint), let scheme = components.scheme, let host = components.host else {
+        guard let components = URLComponents(string: endpoint), let givenScheme = components.scheme, let host = components.host else {
             throw OutboundError.invalidURL
         }
-        let audience = "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+        // The push service's origin: lowercase, without its scheme's default port.
+        let scheme = givenScheme.lowercased()
+        let defaultPort = scheme == "https" ? 443 : 80
+        let audience = "\(scheme)://\(host.lowercased())" + (components.port.flatMap { $0 == defaultPort ? nil : ":\($0)" } ?? "")
         let header = Base64URL.encode(Array(#"{"typ":"JWT","alg":"ES256"}"#.utf8))
         let claims: [String: String] = ["aud": audience, "sub": subject]
         var claimsJSON = String(decoding: try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)

@@ -6,7 +6,7 @@ import NIOCore
 import TaoStore
 
 /// Alert rules for their owners, over the WebSocket (`alert_*`) and REST (`/api/v1/alerts`):
-/// the `alerts` scope, the operator's per-token cap, destinations checked before anything is
+/// the `alerts` scope with `read` (deliveries carry dividend data), the operator's per-token cap, destinations checked before anything is
 /// stored, and the webhook secret shown once.
 struct AlertDesk: Sendable {
     let store: AlertStore
@@ -18,7 +18,7 @@ struct AlertDesk: Sendable {
     let logger: Logger
 
     func create(_ spec: AlertSpec, token: APIToken, id: MessageID?) async -> Result<ServerMessage, ProtocolError> {
-        guard token.allows(.alerts) else { return .failure(forbidden(id)) }
+        guard Self.mayUseAlerts(token) else { return .failure(forbidden(id)) }
         if case .webPush = spec.destination, vapidPublicKey == nil {
             return .failure(ProtocolError(.unavailable, "this server has no VAPID key, so it cannot send web push; use a webhook, or ask the operator to set TAOSTREAM_VAPID_KEY_FILE", id: id))
         }
@@ -41,12 +41,12 @@ struct AlertDesk: Sendable {
     }
 
     func list(token: APIToken, id: MessageID?) async -> Result<ServerMessage, ProtocolError> {
-        guard token.allows(.alerts) else { return .failure(forbidden(id)) }
+        guard Self.mayUseAlerts(token) else { return .failure(forbidden(id)) }
         do { return .success(.alerts(id: id, try await store.rules(tokenID: token.id, logger: logger))) } catch { return .failure(unavailable(id)) }
     }
 
     func delete(_ alertID: String, token: APIToken, id: MessageID?) async -> Result<ServerMessage, ProtocolError> {
-        guard token.allows(.alerts) else { return .failure(forbidden(id)) }
+        guard Self.mayUseAlerts(token) else { return .failure(forbidden(id)) }
         do {
             guard try await store.delete(alertID, tokenID: token.id, logger: logger) else { return .failure(unknown(alertID, id)) }
             return .success(.alertDeleted(id: id, alertID: alertID))
@@ -56,7 +56,7 @@ struct AlertDesk: Sendable {
     }
 
     func deliveries(_ alertID: String, token: APIToken, id: MessageID?) async -> Result<ServerMessage, ProtocolError> {
-        guard token.allows(.alerts) else { return .failure(forbidden(id)) }
+        guard Self.mayUseAlerts(token) else { return .failure(forbidden(id)) }
         do {
             guard let deliveries = try await store.deliveries(alertID: alertID, tokenID: token.id, logger: logger) else { return .failure(unknown(alertID, id)) }
             return .success(.alertDeliveries(id: id, alertID: alertID, deliveries))
@@ -77,8 +77,10 @@ struct AlertDesk: Sendable {
         return nil
     }
 
+    static func mayUseAlerts(_ token: APIToken) -> Bool { token.allows(.alerts) && token.allows(.read) }
+
     private func forbidden(_ id: MessageID?) -> ProtocolError {
-        ProtocolError(.forbidden, "this token has no 'alerts' scope; ask the operator for a token with it", id: id)
+        ProtocolError(.forbidden, "alerts need a token with both the 'read' and 'alerts' scopes; ask the operator for one", id: id)
     }
 
     private func unavailable(_ id: MessageID?) -> ProtocolError {

@@ -30,6 +30,8 @@ public struct AlertStore: Sendable {
     /// A delivery leased to this notifier for one attempt.
     public struct DueDelivery: Sendable, Hashable {
         public var id: String
+        /// This attempt's lease: outcomes are recorded only while it still holds the delivery.
+        public var leaseID: String
         public var ruleID: String
         public var event: String
         /// Counting this one.
@@ -43,7 +45,10 @@ public struct AlertStore: Sendable {
     public func create(_ spec: AlertSpec, id: String, tokenID: String, sealedPushKeys: [UInt8]?, maximumRules: Int, logger: Logger) async throws(StoreError) -> AlertRule? {
         let columns = Columns(spec)
         do {
-            let rows = try await database.client.query("""
+            return try await database.client.withTransaction(logger: logger) { connection -> AlertRule? in
+            // Creates of one token are ordered, so two at once cannot both pass the cap.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(tokenID)))", logger: logger)
+            let rows = try await connection.query("""
                 INSERT INTO alert_rules (id, token_id, label, kinds, netuid, hotkey, condition, side, threshold, percent, direction, blocks,
                                          cooldown_seconds, destination, url, format, push_keys)
                 SELECT \(id), \(tokenID), \(spec.label), \(columns.kinds), \(columns.netuid), \(spec.filter.hotkey), \(spec.condition.type),
@@ -56,6 +61,7 @@ public struct AlertStore: Sendable {
                 return AlertRule(id: id, tokenID: tokenID, spec: spec, createdAt: created)
             }
             return nil
+            }
         } catch {
             throw .query("could not store the alert: \(String(reflecting: error).prefix(300))")
         }
@@ -68,11 +74,17 @@ public struct AlertStore: Sendable {
 
     /// Every rule that still delivers, for the notifier.
     public func activeRules(logger: Logger) async throws(StoreError) -> [StoredRule] {
-        try await select("WHERE disabled_reason IS NULL ORDER BY id", [], logger: logger)
+        try await select("WHERE disabled_reason IS NULL AND \(Self.ownerIsActive) ORDER BY id", [], logger: logger)
     }
 
     public func rule(_ id: String, logger: Logger) async throws(StoreError) -> StoredRule? {
         try await select("WHERE id = $1", [id], logger: logger).first
+    }
+
+    /// The rule when it may still deliver: enabled, and its token neither revoked nor stripped of
+    /// `read` or `alerts`.
+    public func deliverableRule(_ id: String, logger: Logger) async throws(StoreError) -> StoredRule? {
+        try await select("WHERE id = $1 AND disabled_reason IS NULL AND \(Self.ownerIsActive)", [id], logger: logger).first
     }
 
     /// Deletes one of this token's rules, with its marks and deliveries; false when it has none by that id.
@@ -112,21 +124,24 @@ public struct AlertStore: Sendable {
 
     // MARK: Evaluation
 
+    /// Who may still have alerts: a token not revoked, with `read` (the deliveries carry dividend
+    /// data) and `alerts`.
+    static let ownerIsActive = """
+        token_id IN (SELECT id FROM api_tokens WHERE revoked_at IS NULL AND 'alerts' = ANY(scopes) AND 'read' = ANY(scopes))
+        """
+
     /// Stores one firing of `ruleID` for `key`, once: a known `deliveryID` is a duplicate, a firing
     /// within `cooldown` of the last one for the key is dropped, and a token past `perHour`
-    /// deliveries in the last hour gets a `suppressed` row its owner can see. `now` is seconds
-    /// since 1970 from the notifier's clock.
+    /// deliveries in the last hour gets one `suppressed` row per rule and hour, which its owner
+    /// can see. `now` is seconds since 1970 from the notifier's clock. The token's lock orders
+    /// concurrent notifiers, so the count and the insert agree.
     public func enqueue(deliveryID: String, ruleID: String, tokenID: String, key: DividendKey, event: String,
                         cooldown: UInt32, perHour: Int, now: Double, logger: Logger) async throws(StoreError) -> EnqueueOutcome {
         do {
             return try await database.client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(tokenID)))", logger: logger)
                 let existing = try await connection.query("SELECT 1 FROM alert_deliveries WHERE id = \(deliveryID)", logger: logger)
                 for try await _ in existing.decode(Int32.self) { return .duplicate }
-                // One firing per rule at a time: the row lock orders concurrent notifiers.
-                let rule = try await connection.query("SELECT id FROM alert_rules WHERE id = \(ruleID) AND disabled_reason IS NULL FOR UPDATE", logger: logger)
-                var active = false
-                for try await _ in rule.decode(String.self) { active = true }
-                guard active else { return .duplicate }
                 if cooldown > 0 {
                     let marks = try await connection.query("""
                         SELECT fired_at FROM alert_marks
@@ -135,17 +150,24 @@ public struct AlertStore: Sendable {
                     for try await firedAt in marks.decode(Double.self) where now - firedAt < Double(cooldown) { return .coolingDown }
                 }
                 let counted = try await connection.query("""
-                    SELECT count(*) FROM alert_deliveries
-                    WHERE token_id = \(tokenID) AND state <> 'suppressed' AND created_at > now() - interval '1 hour'
+                    SELECT count(*) FILTER (WHERE state <> 'suppressed'), count(*) FILTER (WHERE state = 'suppressed' AND rule_id = \(ruleID))
+                    FROM alert_deliveries WHERE token_id = \(tokenID) AND created_at > now() - interval '1 hour'
                     """, logger: logger)
-                var sent = 0
-                for try await count in counted.decode(Int64.self) { sent = Int(count) }
+                var sent = 0, suppressedAlready = 0
+                for try await (count, suppressedCount) in counted.decode((Int64, Int64).self) { (sent, suppressedAlready) = (Int(count), Int(suppressedCount)) }
                 let suppressed = sent >= perHour
-                try await connection.query("""
+                if suppressed && suppressedAlready > 0 { return .suppressed }
+                let inserted = try await connection.query("""
                     INSERT INTO alert_deliveries (id, rule_id, token_id, event, state, last_error)
-                    VALUES (\(deliveryID), \(ruleID), \(tokenID), \(event), \(suppressed ? "suppressed" : "pending"),
-                            \(suppressed ? "not sent: the token reached its \(perHour) deliveries per hour" : nil))
+                    SELECT \(deliveryID), id, token_id, \(event), \(suppressed ? "suppressed" : "pending"),
+                           \(suppressed ? "not sent: the token reached its \(perHour) deliveries per hour (one such row per alert and hour)" : nil)
+                    FROM alert_rules WHERE id = \(ruleID) AND disabled_reason IS NULL
+                    ON CONFLICT (id) DO NOTHING
+                    RETURNING 1
                     """, logger: logger)
+                var stored = false
+                for try await _ in inserted.decode(Int32.self) { stored = true }
+                guard stored else { return .duplicate }
                 try await connection.query("""
                     INSERT INTO alert_marks (rule_id, kind, netuid, hotkey, fired_at)
                     VALUES (\(ruleID), \(key.kind.rawValue), \(Int32(key.netuid)), \(key.hotkey), \(now))
@@ -161,20 +183,23 @@ public struct AlertStore: Sendable {
     // MARK: Delivery
 
     /// Leases up to `limit` due deliveries for `leaseSeconds` and counts the attempt. Rows other
-    /// notifiers hold are skipped; a lease that ran out (its holder died) is taken over.
+    /// notifiers hold are skipped; a lease that ran out (its holder died) is taken over. Each row
+    /// gets a new `leaseID`: only that attempt may record the outcome.
     public func claimDue(limit: Int, leaseSeconds: Double, logger: Logger) async throws(StoreError) -> [DueDelivery] {
+        guard limit > 0 else { return [] }
         do {
             let rows = try await database.client.query("""
-                UPDATE alert_deliveries SET lease_until = now() + make_interval(secs => \(leaseSeconds)), attempts = attempts + 1
+                UPDATE alert_deliveries SET lease_until = now() + make_interval(secs => \(leaseSeconds)), attempts = attempts + 1,
+                                            lease_id = md5(random()::TEXT || clock_timestamp()::TEXT || id)
                 WHERE id IN (
                     SELECT id FROM alert_deliveries
                     WHERE state = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
                     ORDER BY next_attempt_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-                RETURNING id, rule_id, event, attempts, extract(epoch FROM created_at)::DOUBLE PRECISION
+                RETURNING id, lease_id, rule_id, event, attempts, extract(epoch FROM created_at)::DOUBLE PRECISION
                 """, logger: logger)
             var due: [DueDelivery] = []
-            for try await (id, rule, event, attempts, created) in rows.decode((String, String, String, Int32, Double).self) {
-                due.append(DueDelivery(id: id, ruleID: rule, event: event, attempt: Int(attempts), createdAt: created))
+            for try await (id, lease, rule, event, attempts, created) in rows.decode((String, String, String, String, Int32, Double).self) {
+                due.append(DueDelivery(id: id, leaseID: lease, ruleID: rule, event: event, attempt: Int(attempts), createdAt: created))
             }
             return due
         } catch {
@@ -185,55 +210,90 @@ public struct AlertStore: Sendable {
     /// Seconds until the next pending delivery is due or its lease ends (0 when one is due now), nil when none is pending.
     public func secondsUntilNextDue(logger: Logger) async throws(StoreError) -> Double? {
         do {
+            // min() of no rows is NULL: nothing pending, nothing to wake for.
             let rows = try await database.client.query("""
-                SELECT greatest(0, extract(epoch FROM min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at))) - now()))::DOUBLE PRECISION
+                SELECT extract(epoch FROM min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at))) - now())::DOUBLE PRECISION
                 FROM alert_deliveries WHERE state = 'pending'
                 """, logger: logger)
-            for try await seconds in rows.decode(Double?.self) { return seconds }
+            for try await seconds in rows.decode(Double?.self) { return seconds.map { max(0, $0) } }
             return nil
         } catch {
             throw .query("could not read the outbox: \(String(reflecting: error).prefix(300))")
         }
     }
 
-    public func recordDelivered(_ id: String, ruleID: String, status: Int, logger: Logger) async throws(StoreError) {
+    /// Records a 2xx; false when the lease was lost (another attempt owns the delivery now).
+    @discardableResult
+    public func recordDelivered(_ delivery: DueDelivery, status: Int, logger: Logger) async throws(StoreError) -> Bool {
         do {
-            try await database.client.query("""
-                UPDATE alert_deliveries SET state = 'delivered', delivered_at = now(), lease_until = NULL, last_status = \(Int32(status)), last_error = NULL
-                WHERE id = \(id)
+            let rows = try await database.client.query("""
+                UPDATE alert_deliveries SET state = 'delivered', delivered_at = now(), lease_until = NULL, lease_id = NULL,
+                                            last_status = \(Int32(status)), last_error = NULL
+                WHERE id = \(delivery.id) AND lease_id = \(delivery.leaseID) AND state = 'pending'
+                RETURNING 1
                 """, logger: logger)
-            try await database.client.query("UPDATE alert_rules SET failing_since = NULL WHERE id = \(ruleID) AND failing_since IS NOT NULL", logger: logger)
+            var recorded = false
+            for try await _ in rows.decode(Int32.self) { recorded = true }
+            if recorded {
+                try await database.client.query("UPDATE alert_rules SET failing_since = NULL WHERE id = \(delivery.ruleID) AND failing_since IS NOT NULL", logger: logger)
+            }
+            return recorded
         } catch {
             throw .query("could not record a delivery: \(String(reflecting: error).prefix(300))")
         }
     }
 
-    /// Records a failed attempt: retried in `retryIn` seconds, or failed for good when nil. When
-    /// the rule has been failing for `disableAfter` seconds without a success, it is disabled
-    /// with the reason its owner will read; returns that reason when it was.
+    /// Records a failed attempt: retried in `retryIn` seconds, or failed for good when nil. A rule
+    /// failing for `disableAfter` seconds without a success is disabled with the reason its owner
+    /// will read; a failure more than `streakGap` seconds after the previous one starts a new
+    /// streak (a rule that fires rarely is not disabled for one failure after a quiet month).
+    /// Returns that reason when the rule was disabled.
     @discardableResult
-    public func recordFailure(_ id: String, ruleID: String, status: Int?, error: String, retryIn: Double?, disableAfter: Double, logger: Logger) async throws(StoreError) -> String? {
+    public func recordFailure(_ delivery: DueDelivery, status: Int?, error: String, retryIn: Double?, disableAfter: Double, streakGap: Double,
+                              logger: Logger) async throws(StoreError) -> String? {
         do {
-            try await database.client.query("""
-                UPDATE alert_deliveries
-                SET state = \(retryIn == nil ? "failed" : "pending"), lease_until = NULL, last_status = \(status.map(Int32.init)),
-                    last_error = \(String(error.prefix(500))), next_attempt_at = now() + make_interval(secs => \(retryIn ?? 0))
-                WHERE id = \(id)
-                """, logger: logger)
-            let reason = "disabled after failing for \(Self.span(disableAfter)) without a success; last error: \(error.prefix(200))"
             let rows = try await database.client.query("""
-                UPDATE alert_rules SET failing_since = coalesce(failing_since, now()),
-                    disabled_reason = CASE WHEN failing_since IS NOT NULL AND failing_since <= now() - make_interval(secs => \(disableAfter))
-                                           THEN \(reason) ELSE disabled_reason END
-                WHERE id = \(ruleID) RETURNING disabled_reason
+                UPDATE alert_deliveries
+                SET state = \(retryIn == nil ? "failed" : "pending"), lease_until = NULL, lease_id = NULL, last_status = \(status.map(Int32.init)),
+                    last_error = \(String(error.prefix(500))), next_attempt_at = now() + make_interval(secs => \(retryIn ?? 0))
+                WHERE id = \(delivery.id) AND lease_id = \(delivery.leaseID) AND state = 'pending'
+                RETURNING 1
                 """, logger: logger)
-            for try await disabled in rows.decode(String?.self) where disabled == reason {
-                try await failPending(ruleID: ruleID, reason: "the alert was disabled", logger: logger)
+            var recorded = false
+            for try await _ in rows.decode(Int32.self) { recorded = true }
+            guard recorded else { return nil }
+            let reason = "disabled after failing for \(Self.span(disableAfter)) without a success; last error: \(error.prefix(200))"
+            let rules = try await database.client.query("""
+                WITH streak AS (
+                    SELECT id, CASE WHEN failing_since IS NULL OR last_failure_at < now() - make_interval(secs => \(streakGap))
+                                    THEN now() ELSE failing_since END AS since
+                    FROM alert_rules WHERE id = \(delivery.ruleID) FOR UPDATE)
+                UPDATE alert_rules SET failing_since = streak.since, last_failure_at = now(),
+                    disabled_reason = CASE WHEN disabled_reason IS NULL AND streak.since <= now() - make_interval(secs => \(disableAfter))
+                                           THEN \(reason) ELSE disabled_reason END
+                FROM streak WHERE alert_rules.id = streak.id
+                RETURNING alert_rules.disabled_reason
+                """, logger: logger)
+            for try await disabled in rules.decode(String?.self) where disabled == reason {
+                try await failPending(ruleID: delivery.ruleID, reason: "the alert was disabled", logger: logger)
                 return reason
             }
             return nil
         } catch let error as StoreError {
             throw error
+        } catch {
+            throw .query("could not record a failed delivery: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// Fails one delivery for good without counting against its rule (the rule is disabled or
+    /// its owner lost the right to alerts).
+    public func abandon(_ delivery: DueDelivery, reason: String, logger: Logger) async throws(StoreError) {
+        do {
+            try await database.client.query("""
+                UPDATE alert_deliveries SET state = 'failed', lease_until = NULL, lease_id = NULL, last_error = \(reason)
+                WHERE id = \(delivery.id) AND lease_id = \(delivery.leaseID) AND state = 'pending'
+                """, logger: logger)
         } catch {
             throw .query("could not record a failed delivery: \(String(reflecting: error).prefix(300))")
         }
@@ -262,13 +322,34 @@ public struct AlertStore: Sendable {
         }
     }
 
+    /// Fails every pending delivery of a rule, leased or not: a holder's late outcome is then
+    /// refused by its lease check.
     private func failPending(ruleID: String, reason: String, logger: Logger) async throws(StoreError) {
         do {
             try await database.client.query("""
-                UPDATE alert_deliveries SET state = 'failed', lease_until = NULL, last_error = \(reason) WHERE rule_id = \(ruleID) AND state = 'pending'
+                UPDATE alert_deliveries SET state = 'failed', lease_until = NULL, lease_id = NULL, last_error = \(reason)
+                WHERE rule_id = \(ruleID) AND state = 'pending'
                 """, logger: logger)
         } catch {
             throw .query("could not fail the pending deliveries: \(String(reflecting: error).prefix(300))")
+        }
+    }
+
+    /// Deletes finished deliveries older than `days` (at most `limit` a call, oldest first), so
+    /// the log stays bounded; returns how many.
+    @discardableResult
+    public func prune(olderThanDays days: Int, limit: Int = 5_000, logger: Logger) async throws(StoreError) -> Int {
+        do {
+            let rows = try await database.client.query("""
+                WITH old AS (SELECT id FROM alert_deliveries WHERE state <> 'pending' AND created_at < now() - make_interval(days => \(Int32(clamping: days)))
+                             ORDER BY created_at LIMIT \(limit))
+                DELETE FROM alert_deliveries WHERE id IN (SELECT id FROM old) RETURNING 1
+                """, logger: logger)
+            var count = 0
+            for try await _ in rows.decode(Int32.self) { count += 1 }
+            return count
+        } catch {
+            throw .query("could not prune the delivery log: \(String(reflecting: error).prefix(300))")
         }
     }
 

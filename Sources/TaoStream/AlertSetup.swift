@@ -35,7 +35,10 @@ struct AlertSetup {
 
     /// The notifier and the Redis subscriber it follows blocks with; both are services to run.
     func notifier(redis: RedisConfiguration, layout: RedisLayout, database: Database, metrics: NotifierMetrics, logger: Logger) -> [any Service] {
-        let subscriber = RedisSubscriber(configuration: redis, logger: Logger(label: "taostream.notify.blocks"))
+        let subscriber = Notifier.blockSubscriber(configuration: redis)
+        if let vapid, vapid.subjectIsLocal {
+            logger.warning("TAOSTREAM_VAPID_SUBJECT names localhost; Apple's push service (Safari) refuses such pushes: set it to a mailto: or https: contact of yours")
+        }
         let notifier = Notifier(redis: redis, subscriber: subscriber, layout: layout,
                                 store: AlertStore(database: database), alertKey: key, vapid: vapid, settings: settings, metrics: metrics, logger: logger)
         return [subscriber, notifier]

@@ -93,7 +93,7 @@ struct DeliveryPolicyTests {
     @Test func privateLoopbackAndLinkLocalAddressesAreRefused() throws {
         let refused = ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
                        "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fc00::1", "fd12::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-                       "64:ff9b::a00:1", "2002:a00:1::1", "ff02::1"]
+                       "64:ff9b::a00:1", "2002:a00:1::1", "ff02::1", "::a9fe:a9fe", "::ffff:0:a00:1", "64:ff9b:1::1"]
         let allowed = ["1.1.1.1", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"]
         for text in refused {
             #expect(!AddressPolicy.isPublic(try SocketAddressParse.parse(text)), "\(text) must be refused")

@@ -69,7 +69,7 @@ struct NotifierDeliveryTests {
             #expect(log.first?.state == .failed)
             #expect(log.first?.attempts == 4, "the first attempt and three retries")
             #expect(log.first?.lastError?.contains("connect") == true, "\(log.first?.lastError ?? "")")
-            #expect(try await system.store.rules(tokenID: "tok_a", logger: system.logger).first?.disabledReason == nil)
+            #expect(try await system.store.rules(tokenID: try await system.tokenID("tok_a"), logger: system.logger).first?.disabledReason == nil)
         }
     }
 
@@ -98,14 +98,14 @@ struct NotifierDeliveryTests {
             try await system.publish(block: 10, [(Self.alice, 1, 2)])
             let log = try await system.deliveries(of: rule.id) { $0.first?.state == .failed }
             #expect(log.first?.lastError == "the alert was disabled")
-            let stored = try await system.store.rules(tokenID: "tok_a", logger: system.logger)
+            let stored = try await system.store.rules(tokenID: try await system.tokenID("tok_a"), logger: system.logger)
             #expect(stored.first?.disabledReason?.hasPrefix("disabled after failing for 0.3 s without a success; last error: connection failed") == true,
                     "\(stored.first?.disabledReason ?? "")")
             try await system.publish(block: 11, [(Self.alice, 2, 3)])
             try await system.publish(block: 12, [(Self.bob, nil, 3)])
             // Evaluated (the group acknowledged both blocks) and not queued.
             try await system.waitUntilEvaluated()
-            #expect(try await system.store.deliveries(alertID: rule.id, tokenID: "tok_a", logger: system.logger)?.count == 1)
+            #expect(try await system.store.deliveries(alertID: rule.id, tokenID: try await system.tokenID("tok_a"), logger: system.logger)?.count == 1)
         }
     }
 
@@ -179,13 +179,53 @@ struct NotifierDeliveryTests {
         }
     }
 
+    @Test func aStaleAttemptCannotRecordOverTheOneThatTookItsDeliveryOver() async throws {
+        try await NotifierSystem.with(notifying: false) { system in
+            let rule = try await system.rule(.anyChange, to: .webhook(url: "https://example.com/h", format: .standard), token: "tok_r")
+            #expect(try await system.store.secondsUntilNextDue(logger: system.logger) == nil, "nothing pending: nothing to wake for")
+            let key = DividendKey(kind: DividendKind(rawValue: "AlphaDividendsPerSubnet"), netuid: 7, hotkey: Self.alice)
+            let event = #"{"kind":"AlphaDividendsPerSubnet","netuid":7,"hotkey":"\#(Self.alice)","old":null,"new":"1","unit":"alpha_rao","block":5,"block_hash":"0x","offset":"5-0"}"#
+            let token = try await system.tokenID("tok_r")
+            _ = try await system.store.enqueue(deliveryID: "msg_lease", ruleID: rule.id, tokenID: token, key: key, event: event, cooldown: 0, perHour: 10, now: 0, logger: system.logger)
+            // Two attempts: the first outlives its lease (0 s) and the second takes the delivery over.
+            let first = try #require(try await system.store.claimDue(limit: 10, leaseSeconds: 0, logger: system.logger).first)
+            var fresh: AlertStore.DueDelivery?
+            // A lease of 0 s ends as soon as the clock moves past the claim.
+            for _ in 0..<200 where fresh == nil { fresh = try await system.store.claimDue(limit: 10, leaseSeconds: 60, logger: system.logger).first }
+            let second = try #require(fresh)
+            #expect(second.attempt == 2)
+            #expect(first.leaseID != second.leaseID)
+            #expect(try await system.store.recordDelivered(second, status: 204, logger: system.logger))
+            let late = try await system.store.recordFailure(first, status: 500, error: "late", retryIn: 1, disableAfter: 0, streakGap: 10, logger: system.logger)
+            #expect(late == nil)
+            let log = try await system.deliveries(of: rule.id, token: "tok_r") { _ in true }
+            #expect(log.first { $0.id == "msg_lease" }?.state == .delivered, "the stale attempt's failure was not recorded")
+            #expect(try await system.store.rules(tokenID: token, logger: system.logger).first?.disabledReason == nil)
+            // Finished deliveries leave the log after the retention period (here: none).
+            #expect(try await system.store.prune(olderThanDays: 1, logger: system.logger) == 0)
+            #expect(try await system.store.prune(olderThanDays: 0, logger: system.logger) == 1)
+            #expect(try await system.store.deliveries(alertID: rule.id, tokenID: token, logger: system.logger)?.isEmpty == true)
+        }
+    }
+
+    @Test func aRevokedTokensAlertsFireNoMore() async throws {
+        try await NotifierSystem.with { system in
+            let rule = try await system.rule(.anyChange, to: .webhook(url: system.receiver.url("hook/revoked"), format: .standard), token: "tok_r")
+            let token = try await system.tokenID("tok_r")
+            #expect(try await TokenStore(database: system.database).revoke(id: token))
+            try await system.publish(block: 10, [(Self.alice, 1, 2)])
+            try await system.waitUntilEvaluated()
+            #expect(try await system.store.deliveries(alertID: rule.id, tokenID: token, logger: system.logger)?.isEmpty == true)
+        }
+    }
+
     @Test func anEventStoredTwiceIsQueuedOnce() async throws {
         try await NotifierSystem.with { system in
             let rule = try await system.rule(.anyChange, to: .webhook(url: "https://example.com/h", format: .standard), token: "tok_x")
             let key = DividendKey(kind: DividendKind(rawValue: "AlphaDividendsPerSubnet"), netuid: 7, hotkey: Self.alice)
             let event = #"{"kind":"AlphaDividendsPerSubnet","netuid":7,"hotkey":"\#(Self.alice)","old":null,"new":"1","unit":"alpha_rao","block":5,"block_hash":"0x","offset":"5-0"}"#
-            let first = try await system.store.enqueue(deliveryID: "msg_same", ruleID: rule.id, tokenID: "tok_x", key: key, event: event, cooldown: 0, perHour: 10, now: 0, logger: system.logger)
-            let again = try await system.store.enqueue(deliveryID: "msg_same", ruleID: rule.id, tokenID: "tok_x", key: key, event: event, cooldown: 0, perHour: 10, now: 0, logger: system.logger)
+            let first = try await system.store.enqueue(deliveryID: "msg_same", ruleID: rule.id, tokenID: try await system.tokenID("tok_x"), key: key, event: event, cooldown: 0, perHour: 10, now: 0, logger: system.logger)
+            let again = try await system.store.enqueue(deliveryID: "msg_same", ruleID: rule.id, tokenID: try await system.tokenID("tok_x"), key: key, event: event, cooldown: 0, perHour: 10, now: 0, logger: system.logger)
             #expect(first == .queued && again == .duplicate)
         }
     }

@@ -23,11 +23,23 @@ struct NotifierSystem: Sendable {
     let vapid: VAPIDKey
     let receiver: AlertReceiver
     let logger: Logger
+    /// Tokens by the label a test names them with, created on first use (rules need an owner
+    /// with `read` and `alerts`).
+    let tokens = Locked<[String: String]>([:])
+
+    /// The id of the token a test calls `label` (`read` and `alerts` scopes).
+    func tokenID(_ label: String) async throws -> String {
+        if let id = tokens.value[label] { return id }
+        let id = try await TokenStore(database: database).create(label: label, scopes: [.read, .alerts]).record.id
+        tokens.withLock { $0[label] = id }
+        return id
+    }
 
     static let hotkey = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
 
     /// Runs `body` with everything started; `settings` adjusts the notifier's.
-    static func with(settings adjust: (inout NotifierSettings) -> Void = { _ in }, _ body: @Sendable (NotifierSystem) async throws -> Void) async throws {
+    /// Without `notifying`, no notifier runs: the test drives the store alone.
+    static func with(settings adjust: (inout NotifierSettings) -> Void = { _ in }, notifying: Bool = true, _ body: @Sendable (NotifierSystem) async throws -> Void) async throws {
         let redisServer = try await RedisServer.start()
         let receiver = try await AlertReceiver.start()
         let database = Database(configuration: try DatabaseConfiguration(url: try await PostgresServer.shared().createDatabase("notify")))
@@ -43,10 +55,10 @@ struct NotifierSystem: Sendable {
         let logger = Logger(label: "test.notify")
         let system = NotifierSystem(redis: redis, layout: RedisLayout(), database: database, store: AlertStore(database: database), key: key, vapid: vapid,
                                     receiver: receiver, logger: logger)
-        let subscriber = RedisSubscriber(configuration: redisConfiguration)
+        let subscriber = Notifier.blockSubscriber(configuration: redisConfiguration)
         let notifier = Notifier(redis: redisConfiguration, subscriber: subscriber, layout: system.layout, store: system.store,
                                 alertKey: key, vapid: vapid, settings: settings, metrics: NotifierMetrics(), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: subscriber), .init(service: notifier)], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: notifying ? [.init(service: subscriber), .init(service: notifier)] : [], logger: logger))
         do {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { await database.run() }
@@ -57,7 +69,7 @@ struct NotifierSystem: Sendable {
                 try await DividendPublisher(redis: redis, layout: system.layout).register(kinds: [DividendKind(rawValue: "AlphaDividendsPerSubnet")])
                 let running = Task { try await group.run() }
                 defer { running.cancel() }
-                try await system.waitUntilFollowingBlocks()
+                if notifying { try await system.waitUntilFollowingBlocks() }
                 try await body(system)
                 await group.triggerGracefulShutdown()
                 try await running.value
@@ -99,7 +111,7 @@ struct NotifierSystem: Sendable {
         var sealed: [UInt8]?
         if case .webPush(let subscription) = destination { sealed = try key.seal(pushKeys: subscription.p256dh + subscription.auth, ruleID: id) }
         let spec = AlertSpec(filter: filter, condition: condition, cooldownSeconds: cooldown, destination: destination)
-        return try await store.create(spec, id: id, tokenID: token, sealedPushKeys: sealed, maximumRules: 100, logger: logger)!
+        return try await store.create(spec, id: id, tokenID: try await tokenID(token), sealedPushKeys: sealed, maximumRules: 100, logger: logger)!
     }
 
     /// Waits until the notifiers' group has read and acknowledged every entry of the change log.
@@ -130,7 +142,7 @@ struct NotifierSystem: Sendable {
     func deliveries(of rule: String, token: String = "tok_a", until done: @Sendable ([AlertDelivery]) -> Bool, timeout: Duration = .seconds(20)) async throws -> [AlertDelivery] {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let found = try await store.deliveries(alertID: rule, tokenID: token, logger: logger) ?? []
+            let found = try await store.deliveries(alertID: rule, tokenID: try await tokenID(token), logger: logger) ?? []
             if done(found) || ContinuousClock.now > deadline { return found }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -25,7 +25,13 @@ struct AlertManagementTests {
         let fixture = try await ServerFixture.start(maximumAlerts: 2)
         defer { Task { await fixture.shutdown() } }
         let owner = try await fixture.tokens.create(label: "alerts", scopes: [.read, .alerts]).token
-        let other = try await fixture.tokens.create(label: "other", scopes: [.alerts]).token
+        let other = try await fixture.tokens.create(label: "other", scopes: [.read, .alerts]).token
+        let alertsOnly = try await fixture.tokens.create(label: "alerts only", scopes: [.alerts]).token
+        // Deliveries carry dividend data: without `read`, no alerts.
+        let unread = try await fixture.connect(token: alertsOnly)
+        _ = try await unread.next(type: "welcome")
+        try await unread.send(["type": "alert_list"])
+        #expect(try await unread.next(type: "error")["message"]?.stringValue?.contains("'read' and 'alerts'") == true)
 
         let reader = try await fixture.connect(token: fixture.readToken)
         _ = try await reader.next(type: "welcome")
@@ -82,7 +88,7 @@ struct AlertManagementTests {
     @Test func badRulesAreRefusedWithTheReasonAndStoreNothing() async throws {
         let fixture = try await ServerFixture.start(maximumAlerts: 5)
         defer { Task { await fixture.shutdown() } }
-        let owner = try await fixture.tokens.create(label: "alerts", scopes: [.alerts]).token
+        let owner = try await fixture.tokens.create(label: "alerts", scopes: [.read, .alerts]).token
         let socket = try await fixture.connect(token: owner)
         _ = try await socket.next(type: "welcome")
         let cases: [(change: (inout TestWebSocket.Message) -> Void, code: String, says: String)] = [
@@ -118,7 +124,7 @@ struct AlertManagementTests {
     @Test func restTakesTheSameRulesWithHTTPStatuses() async throws {
         let fixture = try await ServerFixture.start(maximumAlerts: 5)
         defer { Task { await fixture.shutdown() } }
-        let owner = try await fixture.tokens.create(label: "alerts", scopes: [.alerts]).token
+        let owner = try await fixture.tokens.create(label: "alerts", scopes: [.read, .alerts]).token
         let base = "http://127.0.0.1:\(fixture.port)/api/v1"
         let body = #"{"netuid": 7, "condition": {"type": "new_entry"}, "webhook": {"url": "https://hooks.example.com/a"}}"#
         let (status, created) = try await call("POST", "\(base)/alerts", token: owner, body: body)

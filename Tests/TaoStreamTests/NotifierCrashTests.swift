@@ -21,7 +21,7 @@ struct NotifierCrashTests {
         let receiver = try await AlertReceiver.start()
         let system = try await OperatorSystem.start("notifier-crash", blockMilliseconds: 500, settings: [
             "TAOSTREAM_ALERT_KEY_FILE": keys + "/alert.key", "TAOSTREAM_VAPID_KEY_FILE": keys + "/vapid.pem",
-            "TAOSTREAM_WEBHOOK_ALLOW_PRIVATE": "true", "TAOSTREAM_ALERT_LEASE": "2s", "TAOSTREAM_WEBHOOK_TIMEOUT": "60s",
+            "TAOSTREAM_WEBHOOK_ALLOW_PRIVATE": "true", "TAOSTREAM_ALERT_LEASE": "3s", "TAOSTREAM_WEBHOOK_TIMEOUT": "1500ms",
             "TAOSTREAM_NOTIFIER_NAME": "crash-test",
         ])
         defer { Task { await system.stop(); await receiver.stop() } }

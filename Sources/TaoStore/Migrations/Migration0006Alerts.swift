@@ -7,8 +7,9 @@ extension Migration {
     /// - `alert_marks`: when a rule last fired for an entry, for cool-downs.
     /// - `alert_deliveries`: the outbox. The id is the `webhook-id`, derived from the rule and the
     ///   event, so an event evaluated twice (a notifier killed before it acknowledged) is stored
-    ///   once; a delivery is leased while it is attempted, so one killed mid-request is retried
-    ///   by another notifier when the lease ends.
+    ///   once; a delivery is leased while it is attempted (`lease_id` names the attempt: only its
+    ///   holder may record the outcome), so one killed mid-request is retried by another notifier
+    ///   when the lease ends.
     static let alerts = Migration(version: 6, name: "alerts", statements: [
         "ALTER TABLE api_tokens DROP CONSTRAINT IF EXISTS api_tokens_scopes_check",
         """
@@ -36,6 +37,7 @@ extension Migration {
             push_keys        BYTEA,
             disabled_reason  TEXT,
             failing_since    TIMESTAMPTZ,
+            last_failure_at  TIMESTAMPTZ,
             created_at       TIMESTAMPTZ NOT NULL DEFAULT now()
         )
         """,
@@ -60,6 +62,7 @@ extension Migration {
             attempts        INTEGER NOT NULL DEFAULT 0,
             next_attempt_at TIMESTAMPTZ NOT NULL DEFAULT now(),
             lease_until     TIMESTAMPTZ,
+            lease_id        TEXT,
             last_status     INTEGER,
             last_error      TEXT,
             created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -69,5 +72,6 @@ extension Migration {
         "CREATE INDEX alert_deliveries_due ON alert_deliveries (next_attempt_at) WHERE state = 'pending'",
         "CREATE INDEX alert_deliveries_by_rule ON alert_deliveries (rule_id, created_at DESC)",
         "CREATE INDEX alert_deliveries_by_token ON alert_deliveries (token_id, created_at)",
+        "CREATE INDEX alert_deliveries_finished ON alert_deliveries (created_at) WHERE state <> 'pending'",
     ])
 }
