@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "fanout-load", targets: ["FanoutLoad"]),
         .executable(name: "metadata-decode", targets: ["MetadataDecode"]),
         .executable(name: "snapshot-read", targets: ["SnapshotRead"]),
+        .executable(name: "alert-evaluation", targets: ["AlertEvaluation"]),
         .library(name: "Model", targets: ["Model"]),
         .library(name: "SubstrateCore", targets: ["SubstrateCore"]),
         .library(name: "SubstrateKeys", targets: ["SubstrateKeys"]),
@@ -178,6 +179,11 @@ let package = Package(
             name: "SnapshotRead",
             dependencies: ["ChainWatcher", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SnapshotRead"
+        ),
+        .executableTarget(
+            name: "AlertEvaluation",
+            dependencies: ["Notifier", "Model", "TaoStore", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/AlertEvaluation"
         ),
         .target(
             name: "TestHarness",

@@ -44,14 +44,14 @@ struct AlertConsumer: Sendable {
     func evaluate(_ entries: [RedisStreamEntry]) async throws {
         guard !entries.isEmpty else { return }
         // Rules are read per batch (about once a block): always current, one query per block.
-        let rules = try await store.activeRules(logger: logger).map(\.rule)
+        let rules = AlertRuleIndex(try await store.activeRules(logger: logger).map(\.rule))
         var queued = false
         for entry in entries {
             guard let json = entry.fields[RedisLayout.changeField], let change = try? JSONDecoder().decode(DividendChange.self, from: Data(json)) else {
                 logger.warning("a change log entry cannot be read and is skipped", metadata: ["entry": "\(entry.id)"])
                 continue
             }
-            for firing in AlertEvaluator.firings(for: change, rules: rules) {
+            for firing in AlertEvaluator.firings(for: change, index: rules) {
                 queued = try await enqueue(firing, event: String(decoding: json, as: UTF8.self)) || queued
             }
         }

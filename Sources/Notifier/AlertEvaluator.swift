@@ -16,8 +16,13 @@ public enum AlertEvaluator {
 
     /// The rules among `rules` that `change` fires.
     public static func firings(for change: DividendChange, rules: [AlertRule]) -> [Firing] {
-        rules.compactMap { rule in
-            guard rule.disabledReason == nil, rule.spec.filter.matches(change.key), fires(rule.spec.condition, old: change.old, new: change.new) else { return nil }
+        firings(for: change, index: AlertRuleIndex(rules))
+    }
+
+    /// The rules of `index` that `change` fires.
+    public static func firings(for change: DividendChange, index: AlertRuleIndex) -> [Firing] {
+        index.matching(change.key).compactMap { rule in
+            guard fires(rule.spec.condition, old: change.old, new: change.new) else { return nil }
             return Firing(rule: rule, key: change.key, deliveryID: deliveryID(rule: rule.id, event: "change:\(change.offset)"), event: change)
         }
     }

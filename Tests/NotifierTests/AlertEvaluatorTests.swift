@@ -1,4 +1,5 @@
 import Model
+import TestHarness
 import Testing
 @testable import Notifier
 
@@ -108,3 +109,34 @@ import NIOCore
 enum SocketAddressParse {
     static func parse(_ text: String) throws -> SocketAddress { try SocketAddress(ipAddress: text, port: 443) }
 }
+
+@Suite("Rule index")
+struct AlertRuleIndexTests {
+    /// The index finds exactly the rules a linear scan of the filters would, for any mix.
+    @Test func theIndexMatchesWhatEveryFilterSays() {
+        var random = SeededGenerator(seed: 7)
+        let hotkeys = (0..<12).map { "hk\($0)" }
+        let kinds = [DividendKind(rawValue: "AlphaDividendsPerSubnet"), DividendKind(rawValue: "RootAlphaDividendsPerSubnet")]
+        let rules = (0..<400).map { index -> AlertRule in
+            let netuid: UInt16? = random.next() % 3 == 0 ? nil : UInt16(random.next() % 5)
+            let hotkey: String? = random.next() % 3 == 0 ? nil : hotkeys[Int(random.next() % 12)]
+            let kindSet: Set<DividendKind>? = random.next() % 2 == 0 ? nil : [kinds[Int(random.next() % 2)]]
+            var rule = AlertEvaluatorTests.rule(.anyChange, filter: DividendFilter(netuid: netuid, hotkey: hotkey, kinds: kindSet), id: "alr_\(index)")
+            if random.next() % 10 == 0 { rule.disabledReason = "off" }
+            return rule
+        }
+        let index = AlertRuleIndex(rules)
+        #expect(index.count == rules.filter { $0.disabledReason == nil }.count)
+        for netuid in UInt16(0)..<6 {
+            for hotkey in hotkeys + ["other"] {
+                for kind in kinds {
+                    let key = DividendKey(kind: kind, netuid: netuid, hotkey: hotkey)
+                    let expected = Set(rules.filter { $0.disabledReason == nil && $0.spec.filter.matches(key) }.map(\.id))
+                    #expect(Set(index.matching(key).map(\.id)) == expected, "\(key)")
+                    #expect(index.matching(key).count == expected.count, "no rule twice")
+                }
+            }
+        }
+    }
+}
+
