@@ -7,8 +7,8 @@ import TaoStore
 /// Alert evaluation at scale: RULES rules spread over SUBNETS subnets (most on one hotkey, some on a
 /// whole subnet, a few on a hotkey everywhere), then one epoch of ENTRIES changes on one subnet.
 /// Times, separately: reading the active rules from PostgreSQL, indexing and evaluating them
-/// against every change, and storing the firings in the outbox (one transaction each, as the
-/// notifier does). Usage: alert-evaluation DATABASE_URL [RULES] [ENTRIES] [SUBNETS] [ROUNDS]
+/// against every change, and storing the firings in the outbox (one transaction for the batch,
+/// as the notifier does). Usage: alert-evaluation DATABASE_URL [RULES] [ENTRIES] [SUBNETS] [ROUNDS]
 @main
 struct AlertEvaluation {
     static func main() async throws {
@@ -64,13 +64,13 @@ struct AlertEvaluation {
             let evaluated = ContinuousClock.now - evaluateStart
             let storeStart = ContinuousClock.now
             let encoder = JSONEncoder()
-            var queued = 0
-            for firing in firings {
-                let event = String(decoding: try encoder.encode(firing.event), as: UTF8.self)
-                let outcome = try await store.enqueue(deliveryID: firing.deliveryID, ruleID: firing.rule.id, tokenID: firing.rule.tokenID, key: firing.key,
-                                                      event: event, cooldown: 0, perHour: 1_000_000, now: Date().timeIntervalSince1970, logger: logger)
-                if outcome == .queued { queued += 1 }
+            // As the notifier does: a batch of changes (here the whole epoch) in one transaction.
+            let batch = try firings.map { firing in
+                OutboxPlan.Firing(deliveryID: firing.deliveryID, ruleID: firing.rule.id, tokenID: firing.rule.tokenID, key: firing.key,
+                                  event: String(decoding: try encoder.encode(firing.event), as: UTF8.self), cooldown: 0)
             }
+            let outcomes = try await store.enqueue(batch, perHour: 1_000_000, now: Date().timeIntervalSince1970, logger: logger)
+            let queued = outcomes.filter { $0 == .queued }.count
             let stored = ContinuousClock.now - storeStart
             print("round \(round): load \(ms(loaded)) ms, index+evaluate \(ms(evaluated)) ms (\(firings.count) firings), store \(ms(stored)) ms (\(queued) queued), total \(ms(loaded + evaluated + stored)) ms")
             // The next round starts from an empty outbox.

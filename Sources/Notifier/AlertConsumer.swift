@@ -45,16 +45,17 @@ struct AlertConsumer: Sendable {
         guard !entries.isEmpty else { return }
         // Rules are read per batch (about once a block): always current, one query per block.
         let rules = AlertRuleIndex(try await store.activeRules(logger: logger).map(\.rule))
-        var queued = false
+        var firings: [OutboxPlan.Firing] = []
         for entry in entries {
             guard let json = entry.fields[RedisLayout.changeField], let change = try? JSONDecoder().decode(DividendChange.self, from: Data(json)) else {
                 logger.warning("a change log entry cannot be read and is skipped", metadata: ["entry": "\(entry.id)"])
                 continue
             }
-            for firing in AlertEvaluator.firings(for: change, index: rules) {
-                queued = try await enqueue(firing, event: String(decoding: json, as: UTF8.self)) || queued
-            }
+            let event = String(decoding: json, as: UTF8.self)
+            firings += AlertEvaluator.firings(for: change, index: rules).map { Self.outbox($0, event: event) }
         }
+        // The whole batch in one transaction, then the acknowledgement.
+        let queued = try await store(firings)
         _ = try await redis.xack(layout.changeLogKey, group: RedisLayout.notifierGroup, ids: entries.map(\.id))
         if queued { doorbell.ring() }
     }
@@ -84,20 +85,25 @@ struct AlertConsumer: Sendable {
             let hash = try await redis.hgetall(layout.latestKey(kind: kind, netuid: netuid))
             entries += hash.values.compactMap { try? JSONDecoder().decode(DividendEntry.self, from: Data($0)) }
         }
-        var queued = false
-        for firing in AlertEvaluator.stalls(rule: rule, entries: entries, at: block, blockHash: blockHash) where !storedStalls.contains(firing.deliveryID) {
-            let event = (try? JSONEncoder().encode(firing.event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            queued = try await enqueue(firing, event: event) || queued
-            storedStalls.insert(firing.deliveryID)
-        }
+        let stalls = AlertEvaluator.stalls(rule: rule, entries: entries, at: block, blockHash: blockHash).filter { !storedStalls.contains($0.deliveryID) }
+        let queued = try await store(stalls.map { firing in
+            Self.outbox(firing, event: (try? JSONEncoder().encode(firing.event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
+        })
+        for firing in stalls { storedStalls.insert(firing.deliveryID) }
         return queued
     }
 
-    private func enqueue(_ firing: AlertEvaluator.Firing, event: String) async throws -> Bool {
-        let outcome = try await store.enqueue(deliveryID: firing.deliveryID, ruleID: firing.rule.id, tokenID: firing.rule.tokenID, key: firing.key, event: event,
-                                              cooldown: firing.rule.spec.cooldownSeconds, perHour: settings.deliveriesPerHour, now: now(), logger: logger)
-        metrics.firings(outcome)
-        return outcome == .queued
+    /// Stores firings in the outbox; true when one is waiting to be sent.
+    private func store(_ firings: [OutboxPlan.Firing]) async throws -> Bool {
+        guard !firings.isEmpty else { return false }
+        let outcomes = try await store.enqueue(firings, perHour: settings.deliveriesPerHour, now: now(), logger: logger)
+        for outcome in outcomes { metrics.firings(outcome) }
+        return outcomes.contains(.queued)
+    }
+
+    static func outbox(_ firing: AlertEvaluator.Firing, event: String) -> OutboxPlan.Firing {
+        OutboxPlan.Firing(deliveryID: firing.deliveryID, ruleID: firing.rule.id, tokenID: firing.rule.tokenID, key: firing.key, event: event,
+                          cooldown: firing.rule.spec.cooldownSeconds)
     }
 }
 

@@ -130,54 +130,11 @@ public struct AlertStore: Sendable {
         token_id IN (SELECT id FROM api_tokens WHERE revoked_at IS NULL AND 'alerts' = ANY(scopes) AND 'read' = ANY(scopes))
         """
 
-    /// Stores one firing of `ruleID` for `key`, once: a known `deliveryID` is a duplicate, a firing
-    /// within `cooldown` of the last one for the key is dropped, and a token past `perHour`
-    /// deliveries in the last hour gets one `suppressed` row per rule and hour, which its owner
-    /// can see. `now` is seconds since 1970 from the notifier's clock. The token's lock orders
-    /// concurrent notifiers, so the count and the insert agree.
+    /// Stores one firing (see the batch form).
     public func enqueue(deliveryID: String, ruleID: String, tokenID: String, key: DividendKey, event: String,
                         cooldown: UInt32, perHour: Int, now: Double, logger: Logger) async throws(StoreError) -> EnqueueOutcome {
-        do {
-            return try await database.client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(tokenID)))", logger: logger)
-                let existing = try await connection.query("SELECT 1 FROM alert_deliveries WHERE id = \(deliveryID)", logger: logger)
-                for try await _ in existing.decode(Int32.self) { return .duplicate }
-                if cooldown > 0 {
-                    let marks = try await connection.query("""
-                        SELECT fired_at FROM alert_marks
-                        WHERE rule_id = \(ruleID) AND kind = \(key.kind.rawValue) AND netuid = \(Int32(key.netuid)) AND hotkey = \(key.hotkey)
-                        """, logger: logger)
-                    for try await firedAt in marks.decode(Double.self) where now - firedAt < Double(cooldown) { return .coolingDown }
-                }
-                let counted = try await connection.query("""
-                    SELECT count(*) FILTER (WHERE state <> 'suppressed'), count(*) FILTER (WHERE state = 'suppressed' AND rule_id = \(ruleID))
-                    FROM alert_deliveries WHERE token_id = \(tokenID) AND created_at > now() - interval '1 hour'
-                    """, logger: logger)
-                var sent = 0, suppressedAlready = 0
-                for try await (count, suppressedCount) in counted.decode((Int64, Int64).self) { (sent, suppressedAlready) = (Int(count), Int(suppressedCount)) }
-                let suppressed = sent >= perHour
-                if suppressed && suppressedAlready > 0 { return .suppressed }
-                let inserted = try await connection.query("""
-                    INSERT INTO alert_deliveries (id, rule_id, token_id, event, state, last_error)
-                    SELECT \(deliveryID), id, token_id, \(event), \(suppressed ? "suppressed" : "pending"),
-                           \(suppressed ? "not sent: the token reached its \(perHour) deliveries per hour (one such row per alert and hour)" : nil)
-                    FROM alert_rules WHERE id = \(ruleID) AND disabled_reason IS NULL
-                    ON CONFLICT (id) DO NOTHING
-                    RETURNING 1
-                    """, logger: logger)
-                var stored = false
-                for try await _ in inserted.decode(Int32.self) { stored = true }
-                guard stored else { return .duplicate }
-                try await connection.query("""
-                    INSERT INTO alert_marks (rule_id, kind, netuid, hotkey, fired_at)
-                    VALUES (\(ruleID), \(key.kind.rawValue), \(Int32(key.netuid)), \(key.hotkey), \(now))
-                    ON CONFLICT (rule_id, kind, netuid, hotkey) DO UPDATE SET fired_at = EXCLUDED.fired_at
-                    """, logger: logger)
-                return suppressed ? .suppressed : .queued
-            }
-        } catch {
-            throw .query("could not queue the alert: \(String(reflecting: error).prefix(300))")
-        }
+        let firing = OutboxPlan.Firing(deliveryID: deliveryID, ruleID: ruleID, tokenID: tokenID, key: key, event: event, cooldown: cooldown)
+        return try await enqueue([firing], perHour: perHour, now: now, logger: logger).first ?? .duplicate
     }
 
     // MARK: Delivery
