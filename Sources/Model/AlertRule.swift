@@ -28,6 +28,11 @@ public enum AlertCondition: Sendable, Hashable {
     }
 
     public static let types = ["any_change", "new_entry", "removed_entry", "crosses", "relative_change", "stalled"]
+
+    /// The conditions that take no parameter, by their type name.
+    public static func plain(_ type: String) -> AlertCondition? {
+        [AlertCondition.anyChange, .newEntry, .removedEntry].first { $0.type == type }
+    }
 }
 
 /// How a webhook's body is shaped: the Standard Webhooks JSON, or what a Discord or Slack

@@ -41,11 +41,12 @@ extension MessageFields {
         guard case .object(let object)? = take("condition") else { throw ProtocolError(.invalidField, usage) }
         var fields = MessageFields(object)
         guard case .string(let type)? = fields.take("type") else { throw ProtocolError(.invalidField, usage) }
+        if let plain = AlertCondition.plain(type) {
+            try fields.rejectUnknown(type: "condition")
+            return plain
+        }
         let condition: AlertCondition
         switch type {
-        case "any_change": condition = .anyChange
-        case "new_entry": condition = .newEntry
-        case "removed_entry": condition = .removedEntry
         case "crosses":
             guard case .string(let sideName)? = fields.take("side"), let side = AlertCondition.Side(rawValue: sideName) else {
                 throw ProtocolError(.invalidField, "'crosses' needs 'side': \"above\" or \"below\"")

@@ -69,22 +69,21 @@ extension AlertStore {
                              Int32, String, String, String?, ByteBuffer?, String?, Double)) -> StoredRule? {
         let (id, token, label, kinds, netuid, hotkey, type, side, threshold, percent, direction, blocks,
              cooldown, destination, url, format, pushKeys, disabled, created) = row
-        let condition: AlertCondition
+        var parsed = AlertCondition.plain(type)
         switch type {
-        case "any_change": condition = .anyChange
-        case "new_entry": condition = .newEntry
-        case "removed_entry": condition = .removedEntry
+        case _ where parsed != nil: break
         case "crosses":
             guard let side = side.flatMap(AlertCondition.Side.init), let threshold = threshold.flatMap(UInt64.init) else { return nil }
-            condition = .crosses(side: side, threshold: threshold)
+            parsed = .crosses(side: side, threshold: threshold)
         case "relative_change":
             guard let percent, let direction = direction.flatMap(AlertCondition.Direction.init) else { return nil }
-            condition = .relativeChange(percent: percent, direction: direction)
+            parsed = .relativeChange(percent: percent, direction: direction)
         case "stalled":
             guard let blocks, blocks > 0 else { return nil }
-            condition = .stalled(blocks: UInt64(blocks))
+            parsed = .stalled(blocks: UInt64(blocks))
         default: return nil
         }
+        guard let condition = parsed else { return nil }
         let target: AlertDestination
         let sealed = pushKeys.map { Array($0.readableBytesView) }
         switch destination {
