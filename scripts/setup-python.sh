@@ -3,7 +3,8 @@
 #   .venv-oracle   bittensor 11.3.0 (its Rust bittensor_core is sp-core) plus what Tests/Oracle
 #                  needs: xxhash (twox hashers), jsonschema (web-client-spec messages),
 #                  check-jsonschema (docker-compose.yml against the Compose schema), selenium
-#                  (the browser client's test).
+#                  (the browser client's test), standardwebhooks and http-ece (alert_receiver.py
+#                  checks webhook signatures and decrypts Web Push payloads independently).
 #   .venv-classic  bittensor 10.5.0, the classic SDK (AsyncSubtensor, bittensor-wallet,
 #                  async-substrate-interface, scalecodec).
 # Idempotent: a venv that already has the right versions is left alone. Needs `python3 -m venv`
@@ -14,7 +15,8 @@ python="${PYTHON:-python3}"
 
 oracle_version="11.3.0"
 classic_version="10.5.0"
-oracle_packages=("bittensor==$oracle_version" "xxhash>=3" "jsonschema>=4.20" "check-jsonschema==0.39.0" "selenium>=4.20,<5")
+oracle_packages=("bittensor==$oracle_version" "xxhash>=3" "jsonschema>=4.20" "check-jsonschema==0.39.0" "selenium>=4.20,<5"
+    "standardwebhooks>=1.0" "http-ece>=1.2")
 classic_packages=("bittensor==$classic_version")
 
 # True when VENV's python runs and has DISTRIBUTION at VERSION and every module in MODULES.
@@ -58,6 +60,6 @@ setup() {
 }
 
 setup "$root/.venv-oracle" "bittensor $oracle_version (oracle)" "$oracle_version" \
-    "bittensor_core xxhash jsonschema check_jsonschema selenium" "${oracle_packages[@]}"
+    "bittensor_core xxhash jsonschema check_jsonschema selenium standardwebhooks http_ece" "${oracle_packages[@]}"
 setup "$root/.venv-classic" "bittensor $classic_version (classic SDK)" "$classic_version" \
     "bittensor_wallet async_substrate_interface scalecodec" "${classic_packages[@]}"

@@ -33,8 +33,12 @@ struct AlertConsumer: Sendable {
         // A new group starts at the end of the log: alerts are about changes from now on.
         try await redis.xgroupCreate(key, group: group, startingAt: "$")
         try await evaluate(try await reader.xreadgroup(group: group, consumer: settings.consumer, stream: key, id: "0", count: 1_000))
+        // The claim cursor goes on where the last claim stopped: a long pending list is walked
+        // 100 at a time instead of its first 100 being scanned again every round.
+        var cursor = "0-0"
         while !Task.isCancelled {
-            let (_, claimed) = try await redis.xautoclaim(key, group: group, consumer: settings.consumer, minIdle: Self.reclaimAfter, count: 100)
+            let (next, claimed) = try await redis.xautoclaim(key, group: group, consumer: settings.consumer, minIdle: Self.reclaimAfter, start: cursor, count: 100)
+            cursor = next
             if !claimed.isEmpty { try await evaluate(claimed) }
             try await evaluate(try await reader.xreadgroup(group: group, consumer: settings.consumer, stream: key, count: 200, block: .seconds(5)))
         }
@@ -55,7 +59,7 @@ struct AlertConsumer: Sendable {
             firings += AlertEvaluator.firings(for: change, index: rules).map { Self.outbox($0, event: event) }
         }
         // The whole batch in one transaction, then the acknowledgement.
-        let queued = try await store(firings)
+        let queued = try await store(firings).contains(.queued)
         _ = try await redis.xack(layout.changeLogKey, group: RedisLayout.notifierGroup, ids: entries.map(\.id))
         if queued { doorbell.ring() }
     }
@@ -86,19 +90,21 @@ struct AlertConsumer: Sendable {
             entries += hash.values.compactMap { try? JSONDecoder().decode(DividendEntry.self, from: Data($0)) }
         }
         let stalls = AlertEvaluator.stalls(rule: rule, entries: entries, at: block, blockHash: blockHash).filter { !storedStalls.contains($0.deliveryID) }
-        let queued = try await store(stalls.map { firing in
+        let outcomes = try await store(stalls.map { firing in
             Self.outbox(firing, event: (try? JSONEncoder().encode(firing.event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
         })
-        for firing in stalls { storedStalls.insert(firing.deliveryID) }
-        return queued
+        // Only a stall the outbox now holds is settled; one held back by a cool-down may be
+        // stored at a later block and is checked again.
+        for (firing, outcome) in zip(stalls, outcomes) where outcome.isStored { storedStalls.insert(firing.deliveryID) }
+        return outcomes.contains(.queued)
     }
 
-    /// Stores firings in the outbox; true when one is waiting to be sent.
-    private func store(_ firings: [OutboxPlan.Firing]) async throws -> Bool {
-        guard !firings.isEmpty else { return false }
+    /// Stores firings in the outbox; an outcome per firing.
+    private func store(_ firings: [OutboxPlan.Firing]) async throws -> [AlertStore.EnqueueOutcome] {
+        guard !firings.isEmpty else { return [] }
         let outcomes = try await store.enqueue(firings, perHour: settings.deliveriesPerHour, now: now(), logger: logger)
         for outcome in outcomes { metrics.firings(outcome) }
-        return outcomes.contains(.queued)
+        return outcomes
     }
 
     static func outbox(_ firing: AlertEvaluator.Firing, event: String) -> OutboxPlan.Firing {

@@ -64,7 +64,9 @@ struct AlertSender: Sendable {
             case 200..<300: return .delivered(status: response.status)
             case 404 where push, 410 where push: return .gone(status: response.status)
             default:
-                let excerpt = String(decoding: response.body.prefix(200), as: UTF8.self).filter { !$0.isNewline }
+                // A receiver's bytes, shown to the rule's owner: no NULs (PostgreSQL text refuses
+                // them, and the outcome would never be recorded) and no control characters.
+                let excerpt = AlertStore.printable(String(decoding: response.body.prefix(200), as: UTF8.self))
                 return .failed(status: response.status, reason: "HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"))
             }
         } catch {

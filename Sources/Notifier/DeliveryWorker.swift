@@ -19,6 +19,8 @@ struct DeliveryWorker: Sendable {
 
     /// The longest sleep: other notifiers' deliveries and expired leases are found at least this often.
     static let maximumIdle: Duration = .seconds(30)
+    /// Attempts beyond the retry schedule allowed for ones whose outcome was lost.
+    static let unrecordedAttempts = 4
 
     func run() async {
         let inFlight = SlotCount()
@@ -27,6 +29,11 @@ struct DeliveryWorker: Sendable {
             while !Task.isCancelled {
                 var wait = Self.maximumIdle
                 let free = settings.concurrency - inFlight.value
+                guard free > 0 else {
+                    // Every slot is busy: the attempt that ends first rings.
+                    await doorbell.wait(timeout: Self.maximumIdle)
+                    continue
+                }
                 do {
                     // One slow destination holds one slot, not the others.
                     let due = try await store.claimDue(limit: free, leaseSeconds: settings.lease.seconds, logger: logger)
@@ -38,7 +45,7 @@ struct DeliveryWorker: Sendable {
                             self.doorbell.ring()
                         }
                     }
-                    if free > 0 && due.count == free { continue }
+                    if due.count == free { continue }
                     if let next = try await store.secondsUntilNextDue(logger: logger) {
                         wait = min(wait, .milliseconds(Int64(next * 1_000) + 10))
                     }
@@ -70,12 +77,22 @@ struct DeliveryWorker: Sendable {
 
     private func deliver(_ delivery: AlertStore.DueDelivery) async {
         do {
+            // Attempts whose outcome was never recorded (their notifier died each time) would
+            // otherwise go on for ever: past the schedule and a margin, the delivery stops.
+            if delivery.attempt > settings.retries.delays.count + Self.unrecordedAttempts {
+                try await store.abandon(delivery, reason: "no outcome could be recorded in \(delivery.attempt - 1) attempts", logger: logger)
+                metrics.failed(final: true)
+                return
+            }
             guard let stored = try await store.deliverableRule(delivery.ruleID, logger: logger) else {
                 try await store.abandon(delivery, reason: "the alert is disabled, or its token was revoked or lost the read or alerts scope", logger: logger)
                 metrics.failed(final: true)
                 return
             }
             let outcome = await sender.send(delivery, rule: stored)
+            // A stop cut the attempt short: that is not the destination's failure. The lease
+            // runs out and the next notifier attempts it again, same id.
+            guard !Task.isCancelled else { return }
             try await record(outcome, delivery: delivery)
         } catch {
             // The lease runs out and the delivery is attempted again.

@@ -12,6 +12,7 @@ public struct NotifierMetrics: Sendable {
     private let duplicateCount: Counter
     private let coolingCount: Counter
     private let suppressedCount: Counter
+    private let disabledCount: Counter
     private let pending: Gauge
     private let oldest: Gauge
 
@@ -30,6 +31,7 @@ public struct NotifierMetrics: Sendable {
         duplicateCount = firings("duplicate")
         coolingCount = firings("cooling_down")
         suppressedCount = firings("suppressed")
+        disabledCount = firings("rule_disabled")
         pending = registry.makeGauge(name: "taostream_alert_outbox_pending", labels: [], help: "Deliveries waiting for an attempt")
         oldest = registry.makeGauge(name: "taostream_alert_outbox_oldest_seconds", labels: [], help: "Age of the oldest undelivered delivery")
     }
@@ -47,6 +49,7 @@ public struct NotifierMetrics: Sendable {
         case .duplicate: duplicateCount.increment()
         case .coolingDown: coolingCount.increment()
         case .suppressed: suppressedCount.increment()
+        case .ruleDisabled: disabledCount.increment()
         }
     }
 }

@@ -15,7 +15,11 @@ extension AlertStore {
         do {
             return try await database.client.withTransaction(logger: logger) { connection in
                 let tokens = Array(Set(firings.map(\.tokenID))).sorted()
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(t)) FROM unnest(\(tokens)::TEXT[]) AS t ORDER BY t", logger: logger)
+                // Ordered by the lock's own key: two tokens whose hashes collide are one lock, and
+                // only an order over the keys themselves is the same in every transaction.
+                try await connection.query("""
+                    SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(t) AS h FROM unnest(\(tokens)::TEXT[]) AS t) AS keys ORDER BY h
+                    """, logger: logger)
                 let known = try await Self.known(firings, tokens: tokens, connection: connection, logger: logger)
                 let plan = OutboxPlan(firings, known: known, perHour: perHour, now: now)
                 var written: [(OutboxPlan.Firing, String)] = []
@@ -27,10 +31,11 @@ extension AlertStore {
                     }
                 }
                 let inserted = try await Self.insert(written, perHour: perHour, now: now, connection: connection, logger: logger)
-                // A firing whose rule was disabled meanwhile is not stored: report it as such.
+                // Under the token's lock nothing else stores these ids: a row not inserted is one
+                // whose rule was disabled between the two statements.
                 return zip(firings, plan.decisions).map { firing, decision in
                     switch decision {
-                    case .queue, .suppress: return inserted.contains(firing.deliveryID) ? decision.outcome : .duplicate
+                    case .queue, .suppress: return inserted.contains(firing.deliveryID) ? decision.outcome : .ruleDisabled
                     case .skip(let outcome): return outcome
                     }
                 }
@@ -42,6 +47,12 @@ extension AlertStore {
 
     private static func known(_ firings: [OutboxPlan.Firing], tokens: [String], connection: PostgresConnection, logger: Logger) async throws -> OutboxPlan.Known {
         var known = OutboxPlan.Known()
+        let enabled = try await connection.query("""
+            SELECT id FROM alert_rules WHERE id = ANY(\(Array(Set(firings.map(\.ruleID))))::TEXT[]) AND disabled_reason IS NULL AND \(unescaped: ownerIsActive)
+            """, logger: logger)
+        var enabledRules = Set<String>()
+        for try await id in enabled.decode(String.self) { enabledRules.insert(id) }
+        known.disabledRules = Set(firings.map(\.ruleID)).subtracting(enabledRules)
         let existing = try await connection.query("SELECT id FROM alert_deliveries WHERE id = ANY(\(firings.map(\.deliveryID))::TEXT[])", logger: logger)
         for try await id in existing.decode(String.self) { known.stored.insert(id) }
         let cooling = Array(Set(firings.filter { $0.cooldown > 0 }.map(\.ruleID)))
@@ -81,9 +92,9 @@ extension AlertStore {
             """, logger: logger)
         var stored = Set<String>()
         for try await id in inserted.decode(String.self) { stored.insert(id) }
-        // One mark per rule and entry: the batch's last firing of it.
+        // One mark per rule and entry that was sent (a suppressed firing starts no cool-down).
         var marks: [OutboxPlan.Mark: Void] = [:]
-        for (firing, _) in rows where stored.contains(firing.deliveryID) { marks[OutboxPlan.Mark(ruleID: firing.ruleID, key: firing.key)] = () }
+        for (firing, state) in rows where state == "pending" && stored.contains(firing.deliveryID) { marks[OutboxPlan.Mark(ruleID: firing.ruleID, key: firing.key)] = () }
         guard !marks.isEmpty else { return stored }
         let list = Array(marks.keys)
         try await connection.query("""

@@ -25,6 +25,16 @@ public struct AlertStore: Sendable {
         case coolingDown
         /// Stored as `suppressed`: the token reached its deliveries per hour.
         case suppressed
+        /// Not stored: the rule was disabled (or its token lost alerts) since it was read.
+        case ruleDisabled
+
+        /// The outbox holds this firing (or knows it is not to be sent): evaluating it again adds nothing.
+        public var isStored: Bool {
+            switch self {
+            case .queued, .duplicate, .suppressed: return true
+            case .coolingDown, .ruleDisabled: return false
+            }
+        }
     }
 
     /// A delivery leased to this notifier for one attempt.
@@ -212,19 +222,19 @@ public struct AlertStore: Sendable {
             let rows = try await database.client.query("""
                 UPDATE alert_deliveries
                 SET state = \(retryIn == nil ? "failed" : "pending"), lease_until = NULL, lease_id = NULL, last_status = \(status.map(Int32.init)),
-                    last_error = \(String(error.prefix(500))), next_attempt_at = now() + make_interval(secs => \(retryIn ?? 0))
+                    last_error = \(String(Self.printable(error).prefix(500))), next_attempt_at = now() + make_interval(secs => \(retryIn ?? 0))
                 WHERE id = \(delivery.id) AND lease_id = \(delivery.leaseID) AND state = 'pending'
                 RETURNING 1
                 """, logger: logger)
             var recorded = false
             for try await _ in rows.decode(Int32.self) { recorded = true }
             guard recorded else { return nil }
-            let reason = "disabled after failing for \(Self.span(disableAfter)) without a success; last error: \(error.prefix(200))"
+            let reason = "disabled after failing for \(Self.span(disableAfter)) without a success; last error: \(Self.printable(error).prefix(200))"
             let rules = try await database.client.query("""
                 WITH streak AS (
                     SELECT id, CASE WHEN failing_since IS NULL OR last_failure_at < now() - make_interval(secs => \(streakGap))
                                     THEN now() ELSE failing_since END AS since
-                    FROM alert_rules WHERE id = \(delivery.ruleID) FOR UPDATE)
+                    FROM alert_rules WHERE id = \(delivery.ruleID) FOR NO KEY UPDATE)
                 UPDATE alert_rules SET failing_since = streak.since, last_failure_at = now(),
                     disabled_reason = CASE WHEN disabled_reason IS NULL AND streak.since <= now() - make_interval(secs => \(disableAfter))
                                            THEN \(reason) ELSE disabled_reason END
@@ -248,7 +258,7 @@ public struct AlertStore: Sendable {
     public func abandon(_ delivery: DueDelivery, reason: String, logger: Logger) async throws(StoreError) {
         do {
             try await database.client.query("""
-                UPDATE alert_deliveries SET state = 'failed', lease_until = NULL, lease_id = NULL, last_error = \(reason)
+                UPDATE alert_deliveries SET state = 'failed', lease_until = NULL, lease_id = NULL, last_error = \(Self.printable(reason))
                 WHERE id = \(delivery.id) AND lease_id = \(delivery.leaseID) AND state = 'pending'
                 """, logger: logger)
         } catch {
@@ -267,6 +277,12 @@ public struct AlertStore: Sendable {
         } catch {
             throw .query("could not disable the alert: \(String(reflecting: error).prefix(300))")
         }
+    }
+
+    /// `text` without control characters (NUL among them, which PostgreSQL text refuses): for
+    /// what destinations answer, shown to the rule's owner.
+    public static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { !($0.properties.generalCategory == .control) }))
     }
 
     /// `5 d`, `3 h`, `20 min`, `0.3 s`: how long a rule may fail, as its owner reads it.
@@ -292,19 +308,26 @@ public struct AlertStore: Sendable {
         }
     }
 
-    /// Deletes finished deliveries older than `days` (at most `limit` a call, oldest first), so
-    /// the log stays bounded; returns how many.
+    /// Deletes finished deliveries older than `days`, `batch` rows a statement (oldest first, rows
+    /// another notifier is pruning skipped) until none is left, so the log stays bounded without
+    /// one long transaction; returns how many.
     @discardableResult
-    public func prune(olderThanDays days: Int, limit: Int = 5_000, logger: Logger) async throws(StoreError) -> Int {
+    public func prune(olderThanDays days: Int, batch: Int = 5_000, logger: Logger) async throws(StoreError) -> Int {
         do {
-            let rows = try await database.client.query("""
-                WITH old AS (SELECT id FROM alert_deliveries WHERE state <> 'pending' AND created_at < now() - make_interval(days => \(Int32(clamping: days)))
-                             ORDER BY created_at LIMIT \(limit))
-                DELETE FROM alert_deliveries WHERE id IN (SELECT id FROM old) RETURNING 1
-                """, logger: logger)
-            var count = 0
-            for try await _ in rows.decode(Int32.self) { count += 1 }
-            return count
+            var total = 0
+            while !Task.isCancelled {
+                let rows = try await database.client.query("""
+                    WITH old AS (SELECT id FROM alert_deliveries
+                                 WHERE state <> 'pending' AND created_at < now() - make_interval(days => \(Int32(clamping: days)))
+                                 ORDER BY created_at LIMIT \(batch) FOR UPDATE SKIP LOCKED)
+                    DELETE FROM alert_deliveries WHERE id IN (SELECT id FROM old) RETURNING 1
+                    """, logger: logger)
+                var count = 0
+                for try await _ in rows.decode(Int32.self) { count += 1 }
+                total += count
+                if count < batch { break }
+            }
+            return total
         } catch {
             throw .query("could not prune the delivery log: \(String(reflecting: error).prefix(300))")
         }

@@ -34,6 +34,8 @@ public struct OutboxPlan: Sendable, Equatable {
         public var sentLastHour: [String: Int] = [:]
         /// Rules with a `suppressed` row in the last hour.
         public var suppressedRules: Set<String> = []
+        /// Rules of the batch that no longer deliver (disabled, or their token lost alerts).
+        public var disabledRules: Set<String> = []
 
         public init() {}
     }
@@ -75,6 +77,10 @@ public struct OutboxPlan: Sendable, Equatable {
                 decisions.append(.skip(.duplicate))
                 continue
             }
+            if known.disabledRules.contains(firing.ruleID) {
+                decisions.append(.skip(.ruleDisabled))
+                continue
+            }
             if firing.cooldown > 0, let last = known.lastFired[mark], now - last < Double(firing.cooldown) {
                 decisions.append(.skip(.coolingDown))
                 continue
@@ -89,8 +95,9 @@ public struct OutboxPlan: Sendable, Equatable {
             } else {
                 known.sentLastHour[firing.tokenID, default: 0] += 1
                 decisions.append(.queue)
+                // Only a firing that is sent starts a cool-down.
+                known.lastFired[mark] = now
             }
-            known.lastFired[mark] = now
         }
     }
 }

@@ -37,4 +37,29 @@ struct OutboxPlanTests {
                                Self.firing("m6", rule: "r3", token: "t2")], known: known, perHour: 2, now: 0)
         #expect(plan.decisions == [.queue, .suppress, .skip(.suppressed), .suppress, .skip(.suppressed), .queue])
     }
+
+    @Test func aSuppressedFiringStartsNoCoolDown() {
+        var known = OutboxPlan.Known()
+        known.sentLastHour = ["t1": 1]
+        // m1 is over the cap and suppressed; m2, same rule and entry in the same batch, is not
+        // cooling down because of it (it is over the cap too: skipped as suppressed).
+        let plan = OutboxPlan([Self.firing("m1", cooldown: 100), Self.firing("m2", cooldown: 100)], known: known, perHour: 1, now: 1_000)
+        #expect(plan.decisions == [.suppress, .skip(.suppressed)])
+        // With room again, a sent firing does start one.
+        let sent = OutboxPlan([Self.firing("m1", cooldown: 100), Self.firing("m2", cooldown: 100)], known: OutboxPlan.Known(), perHour: 5, now: 1_000)
+        #expect(sent.decisions == [.queue, .skip(.coolingDown)])
+    }
+
+    @Test func firingsOfADisabledRuleAreNotStoredAndSaySo() {
+        var known = OutboxPlan.Known()
+        known.disabledRules = ["r2"]
+        known.stored = ["m3"]
+        let plan = OutboxPlan([Self.firing("m1"), Self.firing("m2", rule: "r2"), Self.firing("m3", rule: "r2")], known: known, perHour: 10, now: 0)
+        #expect(plan.decisions == [.queue, .skip(.ruleDisabled), .skip(.duplicate)])
+        #expect(AlertStore.EnqueueOutcome.ruleDisabled.isStored == false && AlertStore.EnqueueOutcome.suppressed.isStored)
+    }
+
+    @Test func whatADestinationAnswersLosesItsControlCharacters() {
+        #expect(AlertStore.printable("bad\u{0}gate\r\nway\u{7}é") == "badgatewayé")
+    }
 }

@@ -21,8 +21,9 @@ public struct AlertReceiver: Sendable {
     /// Starts the receiver on `port` (a free one by default).
     public static func start(port: Int = Network.freePort()) async throws -> AlertReceiver {
         let script = ReferenceOracle.repositoryRoot.appendingPathComponent("Tests/Oracle/alert_receiver.py").path
-        let process = try ChildProcess.spawn(ReferenceOracle.python, [script, String(port)])
-        try await Network.waitUntilListening(port: port, what: "the alert receiver")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("alert-receiver-\(port).log").path
+        let process = try ChildProcess.spawn(ReferenceOracle.python, [script, String(port)], logFile: log)
+        try await Network.waitUntilListening(port: port, what: "the alert receiver", process: process, log: log)
         return AlertReceiver(process: process, port: port)
     }
 

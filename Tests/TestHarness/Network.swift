@@ -35,9 +35,17 @@ public enum Network {
     }
 
     /// Waits until the port accepts connections, or fails after `timeout`.
-    public static func waitUntilListening(port: Int, timeout: Duration = .seconds(30), what: String) async throws {
+    /// Waits for a listener on `port`; with `process`, fails at once when that process exits first
+    /// (a missing Python module, say), quoting the end of `log`, instead of waiting out `timeout`.
+    public static func waitUntilListening(
+        port: Int, timeout: Duration = .seconds(30), what: String, process: ChildProcess? = nil, log: String? = nil
+    ) async throws {
         let deadline = ContinuousClock.now + timeout
         while !isListening(port: port) {
+            if let process, !process.isRunning {
+                let tail = log.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }.map { String($0.suffix(2000)) } ?? ""
+                throw ChildProcess.SpawnError(description: "\(what) exited before listening on 127.0.0.1:\(port)\(tail.isEmpty ? "" : ":\n" + tail)")
+            }
             if ContinuousClock.now > deadline {
                 throw ChildProcess.SpawnError(description: "\(what) did not listen on 127.0.0.1:\(port) within \(timeout)")
             }
