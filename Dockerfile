@@ -19,12 +19,15 @@ FROM debian:bookworm-slim
 # libcurl4: the statically linked FoundationNetworking (the Datura and Chutes clients) loads it;
 # curl: the compose health checks.
 RUN apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 libsodium23 zlib1g libcurl4 curl ca-certificates \
-    && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 --home /var/lib/taostream taostream
+    && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 --home /var/lib/taostream taostream \
+    && mkdir -p /var/lib/taostream/metadata && chown -R taostream:taostream /var/lib/taostream
+# The metadata cache's named volume takes this directory's owner when first mounted: the
+# image's user must own it, or the cache is never written.
 COPY --from=build /out/ /usr/local/bin/
 COPY --from=build /src/web-client-spec/client /usr/local/share/taostream/client
 USER taostream
 WORKDIR /var/lib/taostream
-ENV TAOSTREAM_HTTP_HOST=0.0.0.0 TAOSTREAM_WEB_CLIENT_DIR=/usr/local/share/taostream/client
+ENV TAOSTREAM_HTTP_HOST=0.0.0.0
 EXPOSE 8080 9091
 ENTRYPOINT ["/usr/local/bin/taostream"]
 CMD ["serve"]

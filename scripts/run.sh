@@ -22,4 +22,8 @@ if [ -z "${TAOSTREAM_ALERT_KEY_FILE:-}" ]; then
     "$root/.build/release/taostream" notify-keys --dir "$keys" >/dev/null
     export TAOSTREAM_ALERT_KEY_FILE="$keys/alert.key" TAOSTREAM_VAPID_KEY_FILE="${TAOSTREAM_VAPID_KEY_FILE:-$keys/vapid.pem}"
 fi
+# On the local DevChain, the run ends by printing the dashboard's address with a token kept here.
+if [ "$TAOSTREAM_NETWORK" = devnet ]; then
+    export TAOSTREAM_DASHBOARD_TOKEN_FILE="${TAOSTREAM_DASHBOARD_TOKEN_FILE:-${TAOSTREAM_LOCAL_DATA:-$root/.data}/dashboard-token}"
+fi
 exec "$root/.build/release/taostream" run "$@"

@@ -69,17 +69,20 @@ public final class DividendWatcher: Service, Sendable {
         let history = self.history
         // Not a child task: at shutdown it must finish writing, not be cancelled with the rest.
         let flusher = Task { await history?.flushContinuously(catchingUpFrom: publisher) }
-        try? await cancelWhenGracefulShutdown {
+        // A setting the chain cannot satisfy is not an outage: it stops the watcher, with the reason.
+        let misconfigured: UnknownDividendKinds? = try? await cancelWhenGracefulShutdown { () async throws -> UnknownDividendKinds? in
             var backoff = RetryBackoff()
             while !Task.isCancelled {
                 let published = self.lastBlock
                 do {
                     try await self.follow()
                 } catch is CancellationError {
-                    return
+                    return nil
+                } catch let error as UnknownDividendKinds {
+                    return error
                 } catch {
                     // A graceful stop closes the connection under `follow`: that is no loss to report.
-                    if Task.isCancelled { return }
+                    if Task.isCancelled { return nil }
                     // Progress since the last failure: this is a new outage, retried quickly at first.
                     if self.lastBlock != published { backoff.reset() }
                     let delay = backoff.next()
@@ -89,12 +92,14 @@ public final class DividendWatcher: Service, Sendable {
                     try await Task.sleep(for: delay)
                 }
             }
+            return nil
         }
         await client.close()
         await history?.stop()
         // Still waiting for a schema that never came (the migrations failed): nothing to write.
         if let history, !history.store.database.schemaReady.happened { flusher.cancel() }
         await flusher.value
+        if let misconfigured { throw misconfigured }
     }
 
     private func follow() async throws {
@@ -103,6 +108,10 @@ public final class DividendWatcher: Service, Sendable {
         guard let genesis = try await reader.blockHash(0) else { throw ChainRPCError.unexpectedAnswer(method: "chain_getBlockHash", detail: "no genesis") }
         let heads = try await connection.subscribe("chain_subscribeFinalizedHeads")
         var (metadata, spec) = try await reader.metadata(genesis: genesis, at: try await reader.finalizedHead().hash)
+        if let wanted = settings.kinds {
+            let missing = wanted.filter { !metadata.hasStorageEntry(pallet: "SubtensorModule", item: $0.rawValue) }
+            if !missing.isEmpty { throw UnknownDividendKinds(missing: missing, available: DividendSnapshotReader.present(in: metadata, wanted: nil), specVersion: spec) }
+        }
         var kinds = DividendSnapshotReader.present(in: metadata, wanted: settings.kinds)
         try await publisher.register(kinds: kinds)
         let genesisText = Hex.encode(genesis, prefixed: true)

@@ -12,8 +12,9 @@ public struct StreamServerSettings: Sendable {
     public var database: DatabaseConfiguration
     public var layout: RedisLayout
     public var limits: ConnectionLimits
-    /// Where the reference browser client's files are (TAOSTREAM_WEB_CLIENT_DIR); served at `/`.
-    public var webClientDirectory: String = ProcessInfo.processInfo.environment["TAOSTREAM_WEB_CLIENT_DIR"] ?? "web-client-spec/client"
+    /// Where the reference browser client's files are (TAOSTREAM_WEB_CLIENT_DIR, else found from
+    /// the binary's place: ``WebClientLocation``); served at `/`.
+    public var webClientDirectory: String = WebClientLocation.resolve(configured: nil)
 
     public init(
         host: String, port: Int, redis: RedisConfiguration, database: DatabaseConfiguration,

@@ -19,21 +19,17 @@ struct DevnetCommand: AsyncParsableCommand {
     @Option(help: "Subnets besides root (TAOSTREAM_DEVNET_SUBNETS). Default 8") var subnets: Int?
     @Option(help: "Validators per subnet (TAOSTREAM_DEVNET_VALIDATORS). Default 16") var validators: Int?
     @Option(help: "Blocks between epochs (TAOSTREAM_DEVNET_TEMPO). Default 10") var tempo: Int?
-    @Option(help: "Milliseconds between blocks (TAOSTREAM_DEVNET_BLOCK_MS). Default 12000") var blockMilliseconds: Int?
+    @Option(help: "Milliseconds between blocks (TAOSTREAM_DEVNET_BLOCK_MS). Default 12000, as on mainnet") var blockMilliseconds: Int?
     @Option(name: .customLong("log-level"), help: "Log level (TAOSTREAM_LOG_LEVEL). Default info") var logLevel: String?
 
     func run() async throws {
         let source = try SettingsSource.load()
         try CommonOptions.bootstrapLogging(source, flag: logLevel)
         CommonOptions.warnAboutUnknownSettings(source)
-        var configuration = DevChainConfiguration()
-        configuration.seed = UInt64(try source.integer("TAOSTREAM_DEVNET_SEED", flag: seed, flagName: "seed", default: 42, range: 0...Int.max))
-        configuration.subnets = try source.integer("TAOSTREAM_DEVNET_SUBNETS", flag: subnets, flagName: "subnets", default: 8, range: 1...1024)
-        configuration.validatorsPerSubnet = try source.integer("TAOSTREAM_DEVNET_VALIDATORS", flag: validators, flagName: "validators", default: 16, range: 1...4096)
-        configuration.tempo = UInt16(try source.integer("TAOSTREAM_DEVNET_TEMPO", flag: tempo, flagName: "tempo", default: 10, range: 1...10_000))
-        configuration.blockInterval = .milliseconds(try source.integer("TAOSTREAM_DEVNET_BLOCK_MS", flag: blockMilliseconds, flagName: "block-milliseconds", default: 12_000, range: 1...3_600_000))
-        let hostName = source.string("TAOSTREAM_DEVNET_HOST", flag: host, default: "127.0.0.1")
-        let portNumber = try source.integer("TAOSTREAM_DEVNET_PORT", flag: port, flagName: "port", default: 9944, range: 1...65535)
+        let devnet = try DevnetSettings(source, flags: .init(host: host, port: port, seed: seed, subnets: subnets, validators: validators, tempo: tempo,
+                                                             blockMilliseconds: blockMilliseconds),
+                                        defaultBlockMilliseconds: DevnetSettings.standaloneBlockMilliseconds)
+        let configuration = devnet.configuration, hostName = devnet.host, portNumber = devnet.port
 
         let logger = Logger(label: "taostream.devnet")
         let (v14, v15) = try RecordedRuntime.metadata()

@@ -13,7 +13,7 @@ struct ServerOptions: ParsableArguments {
     var port: Int?
 
     func settings(_ source: SettingsSource, _ options: CommonOptions) throws -> StreamServerSettings {
-        StreamServerSettings(
+        var settings = StreamServerSettings(
             host: source.string("TAOSTREAM_HTTP_HOST", flag: host, default: "127.0.0.1"),
             port: try source.integer("TAOSTREAM_HTTP_PORT", flag: port, flagName: "port", default: 8080, range: 1...65535),
             redis: try options.redis(source),
@@ -21,6 +21,9 @@ struct ServerOptions: ParsableArguments {
             layout: RedisLayout(prefix: source.string("TAOSTREAM_REDIS_PREFIX", default: "taostream")),
             limits: try ConnectionLimits(source)
         )
+        // Read through the source, so a value in .env counts too.
+        settings.webClientDirectory = WebClientLocation.resolve(configured: source.optionalString("TAOSTREAM_WEB_CLIENT_DIR"))
+        return settings
     }
 
     /// Commands when TAOSTREAM_COMMANDS is on; the trade flow when both API keys are configured.

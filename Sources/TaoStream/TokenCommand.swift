@@ -17,7 +17,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "A name to tell the token apart, e.g. the client that uses it.")
         var label: String
 
-        @Option(help: "Comma-separated scopes: read, trade, alerts. Default: read.")
+        @Option(help: "Comma-separated scopes: read, trade, alerts.")
         var scopes: String = "read"
 
         @OptionGroup var options: CommonOptions

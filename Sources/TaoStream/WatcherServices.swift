@@ -30,13 +30,12 @@ struct WatcherServices {
         var endpoints = preset.endpoints
         if preset == .devnet {
             let (v14, v15) = try RecordedRuntime.metadata()
-            var configuration = DevChainConfiguration()
-            configuration.blockInterval = .milliseconds(try source.integer("TAOSTREAM_DEVNET_BLOCK_MS", default: 12_000, range: 1...3_600_000))
-            let port = try source.integer("TAOSTREAM_DEVNET_PORT", default: 9944, range: 1...65535)
-            let chain = try DevChain(configuration: configuration, metadataV14: v14, metadataV15: v15)
-            services.append(ListeningService(DevChainServer(chain: chain, port: port, logger: logger).application, host: "127.0.0.1", port: port, portSetting: "TAOSTREAM_DEVNET_PORT"))
+            let devnet = try DevnetSettings(source, defaultBlockMilliseconds: DevnetSettings.inProcessBlockMilliseconds)
+            let chain = try DevChain(configuration: devnet.configuration, metadataV14: v14, metadataV15: v15)
+            services.append(ListeningService(DevChainServer(chain: chain, host: devnet.host, port: devnet.port, logger: logger).application,
+                                             host: devnet.host, port: devnet.port, portSetting: "TAOSTREAM_DEVNET_PORT"))
             services.append(DevChainBlockProducer(chain: chain, logger: logger))
-            endpoints = ["ws://127.0.0.1:\(port)"]
+            endpoints = [devnet.endpoint]
         }
         guard !endpoints.isEmpty, endpoints.allSatisfy({ $0.hasPrefix("ws://") || $0.hasPrefix("wss://") }) else {
             throw ConfigurationError(

@@ -12,6 +12,7 @@ Usage: browser.py URL TOKEN NETUID HOTKEY SCREENSHOT [PUSH_SUBSCRIPTION_JSON]. P
                          shows updates again
   command-ok TEXT        a stake of 0.1 TAO on HOTKEY sent from the command form reached finality
   bad-token-ok TEXT      a bad token is explained, with no endless retrying
+  address-token-ok ...   the printed address (token in the fragment) connects; the fragment is gone
 """
 import sys
 import time
@@ -100,8 +101,19 @@ def main():
         driver.get(url)
         driver.find_element(By.ID, "token").send_keys("tst_000000000000_not-a-real-token")
         driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
-        message = wait(lambda: driver.find_element(By.ID, "message").text, what="an error message")
+        # The server's error frame comes first, then the 4001 close the page explains.
+        message = wait(lambda: (lambda text: text if "refused" in text else None)(driver.find_element(By.ID, "message").text),
+                       what="the refused-token message")
         print(f"bad-token-ok {message}", flush=True)
+
+        # The address scripts/run.sh prints: the token in the fragment connects at once, and
+        # leaves the address bar.
+        driver.get("about:blank")
+        driver.get(url.rstrip("/") + "/#token=" + token)
+        wait(lambda: driver.find_element(By.ID, "connection").text == "live", what="live from the printed address")
+        rows = wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#dividends tbody tr")), what="rows from the printed address")
+        hash_left = driver.execute_script("return location.hash")
+        print(f"address-token-ok rows={rows} hash={hash_left!r}", flush=True)
     finally:
         driver.quit()
 

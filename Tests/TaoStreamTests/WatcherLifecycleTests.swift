@@ -25,4 +25,17 @@ struct WatcherLifecycleTests {
         let complaints = log.split(separator: "\n").filter { $0.contains(" warning ") || $0.contains(" error ") || $0.contains(" critical ") }
         #expect(complaints.isEmpty, "\(complaints.joined(separator: "\n"))")
     }
+
+    @Test func aDividendKindTheRuntimeLacksStopsTheWatcherNamingTheKindsItHas() async throws {
+        let system = try await OperatorSystem.start("watch-kinds", blockMilliseconds: 250,
+                                                   settings: ["TAOSTREAM_DIVIDEND_KINDS": "AlphaDividendsPerSubnet, AlphaDividendPerSubnet"])
+        defer { Task { await system.stop() } }
+        let watcher = try await system.spawn(["watch"], log: "watch.log")
+        let status = await watcher.waitForExit(timeout: .seconds(60))
+        let log = system.log("watch.log")
+        #expect(status != 0, "\(log.suffix(2000))")
+        #expect(log.contains("TAOSTREAM_DIVIDEND_KINDS names AlphaDividendPerSubnet"), "\(log.suffix(2000))")
+        #expect(log.contains("which the runtime (spec 343) does not define; it has AlphaDividendsPerSubnet"), "\(log.suffix(2000))")
+        #expect(!log.contains("resuming from the finalized head"), "a setting is not an outage to retry")
+    }
 }

@@ -209,3 +209,15 @@ $("command-form").addEventListener("submit", (event) => {
   if (action !== "trade") command.amount = $("amount").value.trim();
   send(command);
 });
+
+// `scripts/run.sh` prints the address with `#token=…`: a fragment never leaves the browser. The
+// token fills the form and connects, and is then taken out of the address bar and history.
+function tokenFromAddress() {
+  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (!match) return;
+  $("token").value = decodeURIComponent(match[1]);
+  history.replaceState(null, "", location.pathname + location.search);
+  $("login-form").requestSubmit();
+}
+tokenFromAddress();
+window.addEventListener("hashchange", tokenFromAddress);   // the address pasted into an open page
