@@ -3,7 +3,9 @@ public enum ClientMessage: Sendable, Equatable {
     /// Authenticate with a bearer token (browsers cannot set the upgrade's Authorization header).
     case auth(token: String)
     /// Start receiving updates that match the filter, after a snapshot (or a replay `since` an offset).
-    case subscribe(DividendFilter, since: StreamOffset?)
+    /// One subscription per filter: one filter, or several from the `netuids`/`hotkeys` lists
+    /// (their every combination), all answered under the message's id.
+    case subscribe([DividendFilter], since: StreamOffset?)
     case unsubscribe(subscription: String)
     /// A one-off snapshot, without subscribing.
     case query(DividendFilter)

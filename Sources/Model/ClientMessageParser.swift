@@ -25,9 +25,9 @@ public struct ClientMessageParser: Sendable {
             case "auth":
                 message = .auth(token: try fields.requiredString("token"))
             case "subscribe":
-                let filter = try fields.filter()
+                let filters = try fields.filters()
                 let since = try fields.offset("since")
-                message = .subscribe(filter, since: since)
+                message = .subscribe(filters, since: since)
             case "unsubscribe":
                 message = .unsubscribe(subscription: try fields.requiredString("subscription"))
             case "query":
@@ -174,6 +174,52 @@ struct MessageFields {
 
     mutating func filter() throws(ProtocolError) -> DividendFilter {
         DividendFilter(netuid: try netuid(), hotkey: try hotkey(), kinds: try kinds())
+    }
+
+    /// Keys one `subscribe` may name at most: a bound before anything is allocated per key (the
+    /// connection's subscription limit then applies to what is left).
+    static let maximumKeysPerSubscribe = 1_024
+
+    /// `subscribe`'s filters: `netuid` or a `netuids` list, `hotkey` or a `hotkeys` list, and
+    /// `kinds` for all; one filter per combination of the listed netuids and hotkeys.
+    mutating func filters() throws(ProtocolError) -> [DividendFilter] {
+        let listedNetuids = try list("netuids", single: "netuid", code: .invalidNetuid) { value throws(ProtocolError) -> UInt16 in
+            guard case .integer(let number) = value, (0...Int64(UInt16.max)).contains(number) else {
+                let shown = if case .integer(let number) = value { String(number) } else { value.typeName }
+                throw ProtocolError(.invalidNetuid, "'netuids' must hold integers from 0 to 65535, got \(shown)")
+            }
+            return UInt16(number)
+        }
+        let netuids: [UInt16?] = if let listedNetuids { listedNetuids } else { [try netuid()] }
+        let listedHotkeys = try list("hotkeys", single: "hotkey", code: .invalidHotkey) { value throws(ProtocolError) -> String in
+            guard case .string(let text) = value else { throw ProtocolError(.invalidHotkey, "'hotkeys' must hold SS58 address strings, got \(value.typeName)") }
+            return try HotkeyAddress.validate(text)
+        }
+        let hotkeys: [String?] = if let listedHotkeys { listedHotkeys } else { [try hotkey()] }
+        guard netuids.count * hotkeys.count <= Self.maximumKeysPerSubscribe else {
+            throw ProtocolError(.invalidField, "one subscribe names at most \(Self.maximumKeysPerSubscribe) keys (netuids × hotkeys); this one names \(netuids.count * hotkeys.count)")
+        }
+        let kinds = try kinds()
+        return netuids.flatMap { netuid in hotkeys.map { DividendFilter(netuid: netuid, hotkey: $0, kinds: kinds) } }
+    }
+
+    /// The list field `name` (non-empty, no repeats, not beside its `single` form), or nil when absent.
+    private mutating func list<T: Hashable>(_ name: String, single: String, code: ErrorCode,
+                                            _ element: (JSONValue) throws(ProtocolError) -> T) throws(ProtocolError) -> [T]? {
+        guard let value = remaining.removeValue(forKey: name), value != .null else { return nil }
+        guard remaining[single] == nil || remaining[single] == .null else {
+            throw ProtocolError(code, "give '\(single)' or '\(name)', not both")
+        }
+        guard case .array(let items) = value, !items.isEmpty, items.count <= Self.maximumKeysPerSubscribe else {
+            throw ProtocolError(code, "'\(name)' must be an array of 1 to \(Self.maximumKeysPerSubscribe) items, got \(value.typeName)")
+        }
+        var seen = Set<T>(), result: [T] = []
+        for item in items {
+            let parsed = try element(item)
+            guard seen.insert(parsed).inserted else { throw ProtocolError(code, "'\(name)' names \(parsed) twice") }
+            result.append(parsed)
+        }
+        return result
     }
 
     /// `history`'s fields: `netuid` (required), `hotkey`, `kind`, `from_block`, `to_block`,

@@ -211,9 +211,10 @@ final class ClientSession: Sendable {
             } catch {
                 _ = reject(ProtocolError(.unavailable, "the history cannot be read right now; retry shortly", id: request.id))
             }
-        case .subscribe(let filter, let since):
-            guard mayRead(request.id), await kindsAreTracked(filter, id: request.id) else { return }
-            await subscribe(id: request.id, filter: filter, since: since)
+        case .subscribe(let filters, let since):
+            // The filters of one message share their kinds.
+            guard mayRead(request.id), let first = filters.first, await kindsAreTracked(first, id: request.id) else { return }
+            await subscribe(id: request.id, filters: filters, since: since)
         case .unsubscribe(let name):
             guard let subscription = state.withLock({ $0.subscriptions.removeValue(forKey: name) }) else {
                 _ = reject(ProtocolError(.unknownSubscription, "no subscription '\(name)' on this connection", id: request.id))
@@ -282,24 +283,36 @@ final class ClientSession: Sendable {
         return false
     }
 
-    private func subscribe(id: MessageID?, filter: DividendFilter, since: StreamOffset?) async {
-        let name = state.withLock { state -> String? in
-            guard state.subscriptions.count < services.limits.subscriptionsPerConnection else { return nil }
-            state.counter += 1
-            let name = "s\(state.counter)"
-            state.subscriptions[name] = Subscription(filter: filter, live: false, floor: nil)
-            return name
+    /// Subscribes to every filter of one message, or to none: the names are taken together, so a
+    /// message that would pass the connection's limit adds nothing.
+    private func subscribe(id: MessageID?, filters: [DividendFilter], since: StreamOffset?) async {
+        let names = state.withLock { state -> [String]? in
+            guard state.subscriptions.count + filters.count <= services.limits.subscriptionsPerConnection else { return nil }
+            return filters.map { filter in
+                state.counter += 1
+                let name = "s\(state.counter)"
+                state.subscriptions[name] = Subscription(filter: filter, live: false, floor: nil)
+                return name
+            }
         }
-        guard let name else {
-            _ = reject(ProtocolError(.tooManySubscriptions, "a connection may hold \(services.limits.subscriptionsPerConnection) subscriptions; unsubscribe from one first", id: id))
+        guard let names else {
+            let more = filters.count == 1 ? "unsubscribe from one first" : "this message asks for \(filters.count) more; unsubscribe from some first"
+            _ = reject(ProtocolError(.tooManySubscriptions, "a connection may hold \(services.limits.subscriptionsPerConnection) subscriptions; \(more)", id: id))
             return
         }
         if since != nil, let tokenID = token?.id, let wait = services.replays.wait(token: tokenID) {
-            state.withLock { _ = $0.subscriptions.removeValue(forKey: name) }
+            state.withLock { state in for name in names { state.subscriptions.removeValue(forKey: name) } }
             let seconds = Int(wait.components.seconds) + 1
             _ = reject(ProtocolError(.rateLimited, "this token's replays read \(services.limits.replayEntriesPerSecond) log entries a second at most; retry 'since' in \(seconds) s, or subscribe without it for a snapshot", id: id))
             return
         }
+        for (name, filter) in zip(names, filters) {
+            await subscribe(name, id: id, filter: filter, since: since)
+        }
+    }
+
+    /// Routes one reserved subscription, then sends its snapshot or replay.
+    private func subscribe(_ name: String, id: MessageID?, filter: DividendFilter, since: StreamOffset?) async {
         let route = UpdateRouter.Route(session: self, subscription: name, filter: filter)
         services.router.add(route)
         services.metrics.subscriptions.increment()

@@ -383,6 +383,47 @@ struct StreamingTests {
         #expect(await socket.messages.pending().contains { $0["type"] == .string("update") } == false)
     }
 
+    @Test func oneSubscribeWithListsMakesASubscriptionPerKeyOrNoneOverTheLimit() async throws {
+        var limits = ConnectionLimits()
+        limits.subscriptionsPerConnection = 3
+        let fixture = try await ServerFixture.start(limits: limits)
+        defer { Task { await fixture.shutdown() } }
+        let script = ChangeScript(fixture.publisher)
+        try await script.publish([(key(1, Hotkeys.alice), 10), (key(1, Hotkeys.bob), 20), (key(2, Hotkeys.alice), 30)])
+        let socket = try await fixture.connect()
+        // Over the limit (2 × 2 = 4 > 3): refused whole, nothing subscribed.
+        try await socket.send(["type": .string("subscribe"), "id": .string("big"), "netuids": .array([.integer(1), .integer(2)]),
+                               "hotkeys": .array([.string(Hotkeys.alice), .string(Hotkeys.bob)])])
+        let refused = try await socket.next(type: "error")
+        #expect(refused["code"] == .string("too_many_subscriptions") && refused["id"] == .string("big"))
+        #expect(refused["message"]?.stringValue?.contains("asks for 4") == true, "\(refused)")
+        // A bot's hotkeys on one subnet: a `subscribed` each, under the one id, each with its own snapshot.
+        try await socket.send(["type": .string("subscribe"), "id": .string("bot"), "netuid": .integer(1),
+                               "hotkeys": .array([.string(Hotkeys.alice), .string(Hotkeys.bob)])])
+        var snapshots: [String: JSONValue] = [:]
+        for _ in 0..<2 {
+            let subscribed = try await socket.next(type: "subscribed")
+            #expect(subscribed["id"] == .string("bot"))
+            let hotkey = try #require(subscribed["filter"]?.objectValue?["hotkey"]?.stringValue)
+            #expect(subscribed["filter"]?.objectValue?["netuid"] == .integer(1))
+            snapshots[hotkey] = subscribed["snapshot"]?.arrayValue?.first?.objectValue?["hotkey"]
+        }
+        #expect(snapshots == [Hotkeys.alice: .string(Hotkeys.alice), Hotkeys.bob: .string(Hotkeys.bob)])
+        // Each key's changes arrive, the other subnet's do not.
+        try await script.publish([(key(1, Hotkeys.alice), 11), (key(2, Hotkeys.alice), 31), (key(1, Hotkeys.bob), 21)])
+        var updated: Set<String> = []
+        for _ in 0..<2 {
+            let change = try await socket.next(type: "update").change
+            #expect(change?["netuid"] == .integer(1))
+            updated.insert(change?["hotkey"]?.stringValue ?? "")
+        }
+        #expect(updated == [Hotkeys.alice, Hotkeys.bob])
+        // One place left: a list of two no longer fits.
+        try await socket.send(["type": .string("subscribe"), "netuids": .array([.integer(2), .integer(3)])])
+        #expect(try await socket.next(type: "error")["code"] == .string("too_many_subscriptions"))
+        await socket.close()
+    }
+
     @Test func revokingATokenClosesItsOpenConnectionsWith4006() async throws {
         var limits = ConnectionLimits()
         limits.tokenRecheckInterval = .milliseconds(200)
