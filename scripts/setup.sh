@@ -4,8 +4,9 @@
 set -euo pipefail
 
 packages=(libhiredis-dev libsodium-dev zlib1g-dev libssl-dev redis-server postgresql postgresql-contrib python3-venv util-linux curl ca-certificates binutils)
-# `--tests`: also what only the tests use (a headless Chromium for the browser client's test).
-[ "${1:-}" = "--tests" ] && packages+=(chromium chromium-driver)
+# `--tests`: also what only the tests use (a headless Chromium for the browser client's test, Node
+# for the Node client example: it needs Node 20.10+ for its built-in WebSocket).
+[ "${1:-}" = "--tests" ] && packages+=(chromium chromium-driver nodejs)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
