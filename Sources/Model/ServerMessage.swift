@@ -25,16 +25,20 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
         public var tokenID: String
         public var scopes: [Scope]
         public var limits: Limits
+        /// Whether this server takes stake, unstake and trade commands (TAOSTREAM_COMMANDS): a
+        /// client offers them only then, whatever the token's scopes.
+        public var commands: Bool
 
-        public init(id: MessageID?, tokenID: String, scopes: [Scope], limits: Limits) {
+        public init(id: MessageID?, tokenID: String, scopes: [Scope], limits: Limits, commands: Bool = false) {
             self.id = id
             self.tokenID = tokenID
             self.scopes = scopes
             self.limits = limits
+            self.commands = commands
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, scopes, limits
+            case id, scopes, limits, commands
             case tokenID = "token_id"
         }
     }
@@ -98,7 +102,7 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
         case netuid, hotkey, changes
         case nextCursor = "next_cursor"
         case tokenID = "token_id"
-        case scopes, limits
+        case scopes, limits, commands
         case commandID = "command_id"
         case duplicate, status
         case alert, alerts, deliveries
@@ -134,6 +138,7 @@ public enum ServerMessage: Sendable, Equatable, Encodable {
             try container.encode(welcome.tokenID, forKey: .tokenID)
             try container.encode(welcome.scopes, forKey: .scopes)
             try container.encode(welcome.limits, forKey: .limits)
+            try container.encode(welcome.commands, forKey: .commands)
         case .subscribed(let subscribed):
             try container.encodeIfPresent(subscribed.id, forKey: .id)
             try container.encode(subscribed.subscription, forKey: .subscription)

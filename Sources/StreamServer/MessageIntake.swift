@@ -17,6 +17,8 @@ struct MessageIntake: Sendable {
     let registry: ConnectionRegistry
     let limits: ConnectionLimits
     let metrics: ServerMetrics
+    /// Said in every welcome: whether this server takes commands.
+    let commandsEnabled: Bool
     let welcomes = EncodedWelcomes()
 
     func handle(_ message: InboundMessage, session: ClientSession) async {
@@ -99,7 +101,8 @@ struct MessageIntake: Sendable {
         let welcome = ServerMessage.welcome(.init(
             id: id, tokenID: record.id, scopes: record.scopes.sorted { $0.rawValue < $1.rawValue },
             limits: .init(maxSubscriptions: limits.subscriptionsPerConnection, maxMessageBytes: limits.maxMessageBytes, messagesPerSecond: limits.messagesPerSecond,
-                          errorsPerMinute: limits.errorsPerMinute, maxConnectionsPerToken: limits.connectionsPerToken, replayEntriesPerSecond: limits.replayEntriesPerSecond)
+                          errorsPerMinute: limits.errorsPerMinute, maxConnectionsPerToken: limits.connectionsPerToken, replayEntriesPerSecond: limits.replayEntriesPerSecond),
+            commands: commandsEnabled
         ))
         // A welcome at upgrade (no id to answer) is the same bytes for every connection of a
         // token: encoded once, not once per connection of a reconnect storm.

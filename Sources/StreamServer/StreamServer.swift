@@ -40,7 +40,7 @@ public struct StreamServer: Sendable {
         let changeLog = ChangeLog(redis: redis, layout: settings.layout)
         let authenticator = TokenAuthenticator(store: tokens, failures: AuthFailureBudget(allowance: settings.limits.authFailuresPerAddress, refill: settings.limits.authFailureRefill))
         let cache = SnapshotCache()
-        let intake = MessageIntake(authenticator: authenticator, registry: registry, limits: settings.limits, metrics: metrics)
+        let intake = MessageIntake(authenticator: authenticator, registry: registry, limits: settings.limits, metrics: metrics, commandsEnabled: commands != nil)
         var services = SessionServices(
             limits: settings.limits, router: router, snapshots: snapshots, cache: cache, changeLog: changeLog, metrics: metrics, logger: logger, intake: intake,
             replays: ReplayBudgets(perSecond: settings.limits.replayEntriesPerSecond, burst: settings.limits.replayBurst),

@@ -72,6 +72,10 @@ struct BrowserClientTests {
         #expect(seen.contains { $0.hasPrefix("command-ok") && $0.contains("finalized") }, "\(seen)")
         #expect(seen.contains { $0.hasPrefix("bad-token-ok") && $0.contains("refused") }, "\(seen)")
         #expect(seen.contains { $0.hasPrefix("address-token-ok rows=") && $0.hasSuffix("hash=''") && !$0.contains("rows=0") }, "\(seen)")
+        // The dashboard: deltas that agree, a sort, a chart with points, a group per subnet, a search.
+        for step in ["delta-ok ", "sort-ok ascending:", "chart-ok points=", "groups-ok [", "search-ok "] {
+            #expect(seen.contains { $0.hasPrefix(step) }, "no \(step)in \(seen)")
+        }
         // "notify me": the next change of that row reached the push service, encrypted to the
         // subscription and signed with the operator's VAPID key.
         let notified = try #require(seen.first { $0.hasPrefix("notify-ok ") }, "\(seen)")
