@@ -8,7 +8,7 @@ struct MigrateCommand: AsyncParsableCommand {
         abstract: "Apply pending database migrations (serve and watch also do this at start)."
     )
 
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: DatabaseOptions
 
     func run() async throws {
         let source = try options.load()

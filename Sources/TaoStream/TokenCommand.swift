@@ -20,7 +20,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "Comma-separated scopes: read, trade, alerts.")
         var scopes: String = "read"
 
-        @OptionGroup var options: CommonOptions
+        @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
             let source = try options.load()
@@ -41,7 +41,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Flag(help: "Include revoked tokens.")
         var all = false
 
-        @OptionGroup var options: CommonOptions
+        @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
             let source = try options.load()
@@ -65,7 +65,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token id (the part after tst_, as `token list` shows).")
         var id: String
 
-        @OptionGroup var options: CommonOptions
+        @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
             let source = try options.load()

@@ -8,6 +8,18 @@ import FoundationNetworking
 
 @Suite("The taostream command")
 struct CommandLineTests {
+    /// Each subcommand lists only the options it uses, and no default twice.
+    @Test func helpShowsOnlyTheOptionsASubcommandUses() async throws {
+        let token = try await TaoStreamBinary.run(["token", "create", "--help"])
+        #expect(token.output.contains("--database-url") && token.output.contains("--scopes"), "\(token.output)")
+        #expect(!token.output.contains("--redis-url"), "token create does not use Redis:\n\(token.output)")
+        #expect(!token.output.contains("Default: read"), "\(token.output)")
+        let migrate = try await TaoStreamBinary.run(["migrate", "--help"])
+        #expect(!migrate.output.contains("--redis-url"), "\(migrate.output)")
+        let serve = try await TaoStreamBinary.run(["serve", "--help"])
+        #expect(serve.output.contains("--redis-url") && serve.output.contains("--database-url"), "\(serve.output)")
+    }
+
     @Test func helpListsTheSubcommands() async throws {
         let (status, output) = try await TaoStreamBinary.run(["--help"])
         #expect(status == 0)

@@ -28,14 +28,37 @@ struct DeploymentTests {
         let compose = try String(contentsOf: root.appendingPathComponent("docker-compose.yml"), encoding: .utf8)
         let example = try String(contentsOf: root.appendingPathComponent(".env.example"), encoding: .utf8)
         #expect(compose.contains("env_file: .env"))
-        for required in ["POSTGRES_PASSWORD", "TAOSTREAM_REDIS_URL", "TAOSTREAM_DATABASE_URL", "TAOSTREAM_NETWORK"] {
+        for required in ["POSTGRES_PASSWORD", "TAOSTREAM_REDIS_URL", "TAOSTREAM_NETWORK"] {
             #expect(example.contains("\(required)="), "\(required) missing from .env.example")
         }
+        // One place for the database password: the services' URL is made from it.
+        #expect(example.components(separatedBy: "change-me").count == 2, "the password appears more than once in .env.example")
+        #expect(!example.contains("TAOSTREAM_DATABASE_URL="))
+        #expect(compose.components(separatedBy: "TAOSTREAM_DATABASE_URL: postgres://taostream:${POSTGRES_PASSWORD}@postgres:5432/taostream").count == 3,
+                "watcher and server make the URL from POSTGRES_PASSWORD")
+        // Commands off needs no password file; the local-node profile needs no edit.
+        #expect(compose.contains("${TAOSTREAM_COLDKEY_PASSWORD_SECRET:-/dev/null}"))
+        #expect(compose.contains("TAOSTREAM_NETWORK: ${TAOSTREAM_NETWORK:-finney}"))
         // Services the issue asks for.
         for service in ["redis:", "postgres:", "watcher:", "server:", "devchain:"] {
             #expect(compose.contains("  \(service)"), "no \(service) service")
         }
         #expect(!example.contains("COLDKEY_PASSWORD="), "the coldkey password must come from a secret file, not the env file")
+    }
+
+    /// The metadata cache's named volume takes the image directory's owner when first mounted:
+    /// the image's user must own the path compose mounts, or the cache is never written.
+    @Test func theMetadataCacheDirectoryBelongsToTheImagesUser() throws {
+        let dockerfile = try String(contentsOf: root.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        let compose = try String(contentsOf: root.appendingPathComponent("docker-compose.yml"), encoding: .utf8)
+        let runtime = dockerfile.components(separatedBy: "\nFROM ").last ?? ""
+        let user = try #require(runtime.firstMatch(of: /\nUSER (\w+)/)?.output.1)
+        let path = try #require(compose.firstMatch(of: /TAOSTREAM_METADATA_CACHE: (\S+)/)?.output.1)
+        #expect(compose.contains("metadata-cache:\(path)"))
+        let created = runtime.firstMatch(of: /mkdir -p (\S+)/)?.output.1
+        #expect(created.map { path.hasPrefix($0) } == true, "the runtime stage does not create \(path)")
+        let owned = runtime.firstMatch(of: /chown -R (\w+):\w+ (\S+)/)
+        #expect(owned?.output.1 == user && owned.map { path.hasPrefix($0.output.2) } == true, "\(path) is not owned by \(user)")
     }
 
     /// The runtime stage must install every system library the binary loads. The release image
