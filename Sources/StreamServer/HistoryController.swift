@@ -65,42 +65,22 @@ struct HistoryController: Sendable {
     }
 
     /// The query from the URL's parameters, each checked, unknown ones refused.
-    static func query(_ parameters: [(String, String)]) -> Result<HistoryQuery, HTTPRefusal> {
-        func bad(_ message: String) -> Result<HistoryQuery, HTTPRefusal> { .failure(HTTPRefusal(status: .badRequest, message: message)) }
-        var values: [String: String] = [:]
-        for (name, value) in parameters {
-            guard values[name] == nil else { return bad("'\(name)' is given twice") }
-            values[name] = value
-        }
-        guard let netuidText = values.removeValue(forKey: "netuid") else { return bad("'netuid' is required") }
-        guard let netuid = UInt16(netuidText) else { return bad("'netuid' must be an integer from 0 to 65535") }
-        var query = HistoryQuery(netuid: netuid)
-        if let hotkey = values.removeValue(forKey: "hotkey") {
-            do throws(ProtocolError) { query.hotkey = try HotkeyAddress.validate(hotkey) } catch { return bad(error.message) }
-        }
-        if let kind = values.removeValue(forKey: "kind") {
-            let parsed = DividendKind(rawValue: kind)
-            guard parsed.isValidName else { return bad("'kind' must be a dividend map name such as AlphaDividendsPerSubnet") }
-            query.kind = parsed
-        }
-        for (name, keyPath) in [("from_block", \HistoryQuery.fromBlock), ("to_block", \HistoryQuery.toBlock)] {
-            guard let text = values.removeValue(forKey: name) else { continue }
-            guard let block = UInt64(text), block <= UInt64(Int64.max) else { return bad("'\(name)' must be a block number") }
-            query[keyPath: keyPath] = block
-        }
-        if let limit = values.removeValue(forKey: "limit") {
-            guard let count = Int(limit), (1...HistoryQuery.maximumLimit).contains(count) else {
-                return bad("'limit' must be from 1 to \(HistoryQuery.maximumLimit)")
+    static func query(_ pairs: [(String, String)]) -> Result<HistoryQuery, HTTPRefusal> {
+        do throws(HTTPRefusal) {
+            var parameters = try QueryParameters(pairs)
+            var query = HistoryQuery(netuid: try parameters.netuid(), hotkey: try parameters.hotkey())
+            query.kind = try parameters.kind()
+            query.fromBlock = try parameters.block("from_block")
+            query.toBlock = try parameters.block("to_block")
+            query.limit = try parameters.count("limit", in: 1...HistoryQuery.maximumLimit) ?? query.limit
+            if let cursor = parameters.take("cursor") {
+                guard let offset = HistoryCursor.decode(cursor) else { throw QueryParameters.bad("'cursor' is not one this server handed out; start again without it") }
+                query.before = offset
             }
-            query.limit = count
+            try parameters.rejectUnknown(expected: "netuid, hotkey, kind, from_block, to_block, limit, cursor")
+            return .success(query)
+        } catch {
+            return .failure(error)
         }
-        if let cursor = values.removeValue(forKey: "cursor") {
-            guard let offset = HistoryCursor.decode(cursor) else { return bad("'cursor' is not one this server handed out; start again without it") }
-            query.before = offset
-        }
-        if let unknown = values.keys.sorted().first {
-            return bad("unknown parameter '\(unknown.prefix(40))'; expected netuid, hotkey, kind, from_block, to_block, limit, cursor")
-        }
-        return .success(query)
     }
 }

@@ -67,6 +67,7 @@ public struct StreamServer: Sendable {
         MetricsController(metrics: metrics, registry: registry).register(in: httpRouter)
         LegacyDividendsController(authenticator: authenticator, snapshots: snapshots, commands: services.commands).register(in: httpRouter)
         HistoryController(authenticator: authenticator, history: services.history, logger: logger).register(in: httpRouter)
+        SeriesController(authenticator: authenticator, history: services.history, logger: logger).register(in: httpRouter)
         AlertsController(authenticator: authenticator, desk: services.alerts).register(in: httpRouter)
         WebClientController(directory: settings.webClientDirectory).register(in: httpRouter)
 

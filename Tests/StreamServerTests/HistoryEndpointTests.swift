@@ -49,6 +49,29 @@ struct HistoryEndpointTests {
         #expect((subnet["changes"] as? [[String: Any]])?.compactMap { $0["new"] as? String } == ["50", "5", "40", "4"])
         #expect(subnet["next_cursor"] is NSNull)
 
+        // Both answers, and a refusal, as web-client-spec documents them.
+        let contract = try await ContractValidator.shared()
+        let pageText = try await fetch("\(base)?netuid=1&limit=2", token: fixture.readToken)
+        #expect(await contract.problem(in: pageText, as: .definition("HistoryResponse")) == nil)
+        // A hotkey's series for a chart: a point per epoch that moved it, oldest first, the latest `points`.
+        let seriesText = try await fetch("http://127.0.0.1:\(fixture.port)/api/v1/dividends/series?netuid=1&hotkey=\(Hotkeys.bob)&points=3", token: fixture.readToken)
+        let seriesBody = try #require(try JSONSerialization.jsonObject(with: Data(seriesText.utf8)) as? [String: Any], "\(seriesText)")
+        let series = try #require((seriesBody["series"] as? [[String: Any]])?.first, "\(seriesText)")
+        #expect(series["kind"] as? String == "AlphaDividendsPerSubnet" && series["unit"] as? String == "alpha_rao")
+        #expect(await contract.problem(in: seriesText, as: .definition("SeriesResponse")) == nil)
+        let points = try #require(series["points"] as? [[String: Any]])
+        #expect(points.compactMap { $0["block"] as? Int } == [3, 4, 5])
+        #expect(points.compactMap { $0["amount"] as? String } == ["30", "40", "50"])
+        #expect(points.allSatisfy { ($0["time"] as? Double ?? 0) > 1_700_000_000 }, "each point has the time its block was recorded")
+        for (query, complaint) in [("netuid=1", "'hotkey' is required"), ("netuid=1&hotkey=\(Hotkeys.bob)&points=0", "'points' must be from 1 to 2000"),
+                                   ("netuid=1&hotkey=\(Hotkeys.bob)&cursor=x", "unknown parameter 'cursor'")] {
+            let url = "http://127.0.0.1:\(fixture.port)/api/v1/dividends/series?\(query)"
+            #expect(try await status(url, token: fixture.readToken) == 400, "\(query)")
+            let refusal = try await fetch(url, token: fixture.readToken)
+            #expect(refusal.contains(complaint), "\(query): \(refusal)")
+            #expect(await contract.problem(in: refusal, as: .definition("RestError")) == nil)
+        }
+
         // The same pages over the WebSocket (each message checked against the schema on arrival).
         let socket = try await fixture.connect()
         try await socket.send(["type": "history", "id": "h", "netuid": .integer(1), "hotkey": .string(Hotkeys.bob), "limit": .integer(3)])

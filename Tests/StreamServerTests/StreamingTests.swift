@@ -569,6 +569,11 @@ struct StreamingTests {
         #expect(dividends.first?["amount"] == .string("30"))
         let all = try await fetch(base, token: fixture.readToken)
         #expect(all.components(separatedBy: "\"amount\"").count - 1 == 3)
+        // The shape web-client-spec documents, for the answer and for a refusal.
+        let contract = try await ContractValidator.shared()
+        for text in [body, all] { #expect(await contract.problem(in: text, as: .definition("TaoDividendsResponse")) == nil, "\(text)") }
+        let refusal = try await fetch(base + "?netuid=abc", token: fixture.readToken)
+        #expect(await contract.problem(in: refusal, as: .definition("RestError")) == nil, "\(refusal)")
     }
 }
 

@@ -61,14 +61,21 @@ struct HistoryPageTests {
                 SELECT g / 10, g % 10, 'AlphaDividendsPerSubnet', g % 64, 'hk' || (g % 256), NULL, g, 'alpha_rao', '0x'
                 FROM generate_series(1, 1000000) AS g
                 """, logger: logger)
+            _ = try await database.client.query("""
+                INSERT INTO processed_blocks (number, hash, changes) SELECT g, '0x', 10 FROM generate_series(0, 100000) AS g
+                """, logger: logger)
             _ = try await database.client.query("ANALYZE dividend_changes", logger: logger)
+            _ = try await database.client.query("ANALYZE processed_blocks", logger: logger)
             // The statements the store sends, with their parameters bound as it binds them.
             for (name, query) in [
                 ("one key", HistoryQuery(netuid: 3, hotkey: "hk3", before: StreamOffset(block: 90_000, sequence: 0))),
                 ("one key, one kind", HistoryQuery(netuid: 3, hotkey: "hk3", kind: .alpha, fromBlock: 10, toBlock: 80_000)),
                 ("one subnet", HistoryQuery(netuid: 3, before: StreamOffset(block: 90_000, sequence: 0))),
+            ].map({ ($0.0, DividendHistoryStore.pageQuery($0.1)) }) + [
+                ("a hotkey's series", DividendHistoryStore.seriesQuery(DividendSeriesQuery(netuid: 3, hotkey: "hk3"))),
+                ("a hotkey's series, one kind, a range", DividendHistoryStore.seriesQuery(DividendSeriesQuery(netuid: 3, hotkey: "hk3", kind: .alpha, fromBlock: 10, toBlock: 80_000))),
             ] {
-                let statement = DividendHistoryStore.pageQuery(query)
+                let statement = query
                 var plan = ""
                 let rows = try await database.client.query(PostgresQuery(unsafeSQL: "EXPLAIN " + statement.sql, binds: statement.binds), logger: logger)
                 for try await line in rows.decode(String.self) { plan += line + "\n" }
@@ -78,6 +85,10 @@ struct HistoryPageTests {
             // And the store's own page on that table.
             let page = try await DividendHistoryStore(database: database).page(HistoryQuery(netuid: 3, limit: 5), logger: logger)
             #expect(page.changes.count == 5 && page.next != nil)
+            let series = try await DividendHistoryStore(database: database).series(DividendSeriesQuery(netuid: 3, hotkey: "hk3", points: 4), logger: logger)
+            #expect(series.count == 1 && series[0].points.count == 4)
+            #expect(series[0].points.map(\.block) == series[0].points.map(\.block).sorted(), "oldest first")
+            #expect(series[0].points.allSatisfy { $0.time != nil })
         }
     }
 }

@@ -221,16 +221,19 @@ async function showChart(entry) {
   const current = entries.get(selected);
   chartPoints = current ? [{ block: current.block, amount: current.amount }] : [];
   drawChart(entry.unit);
-  const query = new URLSearchParams({ netuid: entry.netuid, hotkey: entry.hotkey, kind: entry.kind, limit: "500" });
+  const query = new URLSearchParams({ netuid: entry.netuid, hotkey: entry.hotkey, kind: entry.kind, points: "500" });
   try {
-    const answer = await fetch(`/api/v1/dividends/history?${query}`, { headers: { Authorization: `Bearer ${settings.token}` } });
+    const answer = await fetch(`/api/v1/dividends/series?${query}`, { headers: { Authorization: `Bearer ${settings.token}` } });
     if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
-    const page = await answer.json();
+    const body = await answer.json();
     if (selected !== key(entry)) return;
-    const history = page.changes.filter((c) => c.new !== null).map((c) => ({ block: c.block, amount: c.new })).reverse();
+    const series = body.series.find((s) => s.kind === entry.kind) ?? { points: [] };
+    const history = series.points.filter((p) => p.amount !== null).map((p) => ({ block: p.block, amount: p.amount }));
     const known = new Set(history.map((point) => point.block));
     chartPoints = history.concat(chartPoints.filter((point) => !known.has(point.block)));
-    $("chart-note").textContent = `${history.length} recorded change${history.length === 1 ? "" : "s"}` + (page.next_cursor ? " (the latest 500)" : "");
+    const first = series.points[0];
+    $("chart-note").textContent = `${history.length} recorded epoch${history.length === 1 ? "" : "s"} that moved it` +
+      (first && first.time ? `, since ${new Date(first.time * 1000).toLocaleString()}` : "");
   } catch (error) {
     $("chart-note").textContent = `The history could not be read (${error.message}); showing live values only.`;
   }
